@@ -1,0 +1,65 @@
+.PHONY: help venv requirements upgrade demo migrate seed test test-sqlite test-mysql test-e2e test-browser \
+        test-tutor quality benchmark clean
+
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+help: ## show the make targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/dev.txt requirements/test.txt requirements/base.txt setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements/dev.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP) ## make the virtualenv and install everything
+
+requirements: venv ## install the pinned requirements
+
+upgrade: venv ## re-pin requirements/*.txt from requirements/*.in
+	cd requirements && for f in base pip-tools test quality dev tutor; do \
+	  ../$(BIN)/pip-compile -q --upgrade --no-emit-index-url --no-emit-find-links --strip-extras --allow-unsafe -o $$f.txt $$f.in; done
+
+migrate: venv ## create or update the dev site's database
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate ## build the demo course (idempotent)
+	$(BIN)/python manage.py seed_demo_course
+
+demo: seed ## run the demo site on http://localhost:8000 with a worker and a mail sink
+	$(BIN)/python -m devsite.run_demo
+
+test: venv ## run the whole test suite (SQLite)
+	$(BIN)/python -m pytest
+
+test-mysql: venv ## run the whole test suite on MariaDB (127.0.0.1:3306)
+	DATABASE_URL=$${DATABASE_URL:-mysql://root@127.0.0.1:3306/bulkmail} $(BIN)/python -m pytest
+
+test-e2e: venv ## only the end-to-end tests (real worker, Redis, SMTP)
+	$(BIN)/python -m pytest -m e2e
+
+test-browser: venv ## only the browser tests (headless Chromium)
+	$(BIN)/python -m pytest -m browser
+
+test-tutor: ## the Tutor plugin's tests, in their own virtualenv
+	test -x .venv-tutor/bin/python || $(PYTHON) -m venv .venv-tutor
+	.venv-tutor/bin/pip install -q -r requirements/tutor.txt -e tutor-contrib-bulkmail
+	.venv-tutor/bin/python -m pytest tutor-contrib-bulkmail/tests
+
+quality: venv ## lint, and check that models and migrations agree
+	$(BIN)/ruff check openedx_bulkmail_plugin devsite tests benchmarks
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+benchmark: venv ## run the benchmark scripts (they print figures)
+	$(BIN)/python benchmarks/recipients.py
+	$(BIN)/python benchmarks/throughput.py
+
+clean: ## remove the virtualenv and the dev site's state
+	rm -rf $(VENV) .venv-tutor .devsite

@@ -1,0 +1,103 @@
+"""
+A real SMTP server (aiosmtpd) that keeps what it receives, and can be told to misbehave.
+
+The demo runs it as a process (``python -m devsite.mailsink``) writing a Maildir that the
+Mailbox page reads; the tests run it in-process and make it answer 4xx/5xx or drop the
+connection, to prove how sends recover.
+"""
+import argparse
+import mailbox
+import threading
+import time
+from email import message_from_bytes, policy
+
+from aiosmtpd.controller import Controller
+
+
+class MailSink:
+    """
+    An aiosmtpd handler that stores accepted messages, with switches for faults.
+
+    Attributes tests may set at any time:
+        rcpt_replies: address -> SMTP reply given to RCPT TO (e.g. "550 5.1.1 No such user").
+        temporary_failures: answer the next N DATA commands with ``temporary_reply``.
+        drops: drop the connection on the next N DATA commands, storing nothing.
+    """
+
+    def __init__(self, maildir=None):
+        self.maildir = mailbox.Maildir(maildir, create=True) if maildir else None
+        self.messages = []
+        self.rcpt_replies = {}
+        self.temporary_failures = 0
+        self.temporary_reply = "451 4.3.0 Temporary failure, try again later"
+        self.drops = 0
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # pylint: disable=invalid-name
+        reply = self.rcpt_replies.get(address)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # pylint: disable=invalid-name
+        with self.lock:
+            if self.drops > 0:
+                self.drops -= 1
+                server.transport.close()
+                return "421 4.4.2 Connection dropped"
+            if self.temporary_failures > 0:
+                self.temporary_failures -= 1
+                return self.temporary_reply
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            for recipient in envelope.rcpt_tos:
+                self.messages.append((recipient, message))
+            if self.maildir is not None:
+                self.maildir.add(envelope.content)
+        return "250 2.0.0 Message accepted for delivery"
+
+    def recipients(self):
+        """Every envelope recipient accepted so far, once per message received."""
+        with self.lock:
+            return [recipient for recipient, _ in self.messages]
+
+    def wait_for(self, count, timeout=60.0):
+        """Wait until ``count`` messages have arrived; return how many did."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.messages) < count:
+            time.sleep(0.05)
+        return len(self.messages)
+
+
+def start(port=0, maildir=None, hostname="127.0.0.1"):
+    """Start a sink in a background thread; returns (controller, handler). ``port=0`` picks one."""
+    handler = MailSink(maildir)
+    controller = Controller(handler, hostname=hostname, port=port or _free_port(hostname))
+    controller.start()
+    return controller, handler
+
+
+def _free_port(hostname):
+    import socket  # pylint: disable=import-outside-toplevel
+
+    with socket.socket() as sock:
+        sock.bind((hostname, 0))
+        return sock.getsockname()[1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Keep every message sent to this SMTP server in a Maildir.")
+    parser.add_argument("--port", type=int, default=2525)
+    parser.add_argument("--maildir", required=True)
+    args = parser.parse_args()
+    controller, _ = start(args.port, args.maildir)
+    print(f"Mail sink listening on 127.0.0.1:{args.port}, keeping mail in {args.maildir}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()

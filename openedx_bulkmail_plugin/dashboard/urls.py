@@ -1,0 +1,4 @@
+"""
+The Email page and the one-click unsubscribe pages.
+"""
+urlpatterns = []

@@ -1,0 +1,171 @@
+"""
+The plugin's own records: what was written, its send, the per-recipient ledger, and its batches.
+
+The platform's users, enrollments, roles and cohorts are never copied here; they are read
+through :mod:`openedx_bulkmail_plugin.platform` when a send starts.
+"""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from opaque_keys.edx.django.models import CourseKeyField
+
+
+class CourseEmail(models.Model):
+    """A message as its author wrote it, addressed to recipient groups of one course."""
+
+    course_id = CourseKeyField(max_length=255, db_index=True)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Who wrote and sent the message; kept empty if that account is deleted."),
+    )
+    subject = models.CharField(max_length=255)
+    html_message = models.TextField()
+    text_message = models.TextField(
+        blank=True, help_text=_("Plain-text body; derived from the HTML when left empty."),
+    )
+    targets = models.JSONField(default=list, help_text=_("Recipient group keys, such as learners or cohort:Blue."))
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created",)
+
+    def __str__(self):
+        return f"{self.course_id}: {self.subject}"
+
+
+class SendTask(models.Model):
+    """
+    The send of one :class:`CourseEmail`, in the workflow states of the Open edX guide.
+
+    The ledger (:class:`Delivery`) is the truth about who got what; ``sent``, ``failed``
+    and ``skipped`` are the summary frozen when the send settles, so the history report
+    needs no ledger scan.
+    """
+
+    QUEUING = "QUEUING"
+    PENDING = "PENDING"
+    SCHEDULED = "SCHEDULED"
+    STARTED = "STARTED"
+    PROGRESS = "PROGRESS"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    REVOKED = "REVOKED"
+    STATE_CHOICES = (
+        (QUEUING, _("Queuing")),
+        (PENDING, _("Pending")),
+        (SCHEDULED, _("Scheduled")),
+        (STARTED, _("Started")),
+        (PROGRESS, _("Progress")),
+        (SUCCESS, _("Success")),
+        (FAILURE, _("Failure")),
+        (REVOKED, _("Revoked")),
+    )
+    RUNNING_STATES = (QUEUING, PENDING, STARTED, PROGRESS)
+    FINISHED_STATES = (SUCCESS, FAILURE, REVOKED)
+
+    email = models.OneToOneField(CourseEmail, on_delete=models.CASCADE, related_name="send_task")
+    state = models.CharField(max_length=16, choices=STATE_CHOICES, default=QUEUING, db_index=True)
+    due = models.DateTimeField(null=True, blank=True, db_index=True, help_text=_("When a scheduled send is due (UTC)."))
+    created = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failure_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("-created",)
+
+    def __str__(self):
+        return f"send of {self.email_id} ({self.state})"
+
+    @property
+    def is_finished(self):
+        return self.state in self.FINISHED_STATES
+
+
+class Delivery(models.Model):
+    """
+    One recipient of one send: the ledger row written before the first message leaves.
+
+    A row is marked right after the mail server accepts its message, so a resumed send
+    knows exactly who is still owed one.
+    """
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    STATUS_CHOICES = (
+        (QUEUED, _("Queued")),
+        (SENT, _("Sent")),
+        (FAILED, _("Failed")),
+        (SKIPPED, _("Skipped")),
+    )
+
+    id = models.BigAutoField(primary_key=True)
+    task = models.ForeignKey(SendTask, on_delete=models.CASCADE, related_name="deliveries")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=8, choices=STATUS_CHOICES, default=QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=("task", "user"), name="bulkmail_one_delivery_per_recipient"),
+        ]
+        indexes = [models.Index(fields=("task", "status"), name="bulkmail_delivery_status")]
+
+    def __str__(self):
+        return f"{self.user_id} in send {self.task_id}: {self.status}"
+
+
+class Batch(models.Model):
+    """
+    A range of ledger ids that one worker sends over one connection.
+
+    A worker claims a batch with a conditional update and holds a lease that it renews;
+    a batch whose lease ran out belonged to a worker that died and may be claimed again.
+    """
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    STATE_CHOICES = ((PENDING, _("Pending")), (RUNNING, _("Running")), (DONE, _("Done")))
+
+    task = models.ForeignKey(SendTask, on_delete=models.CASCADE, related_name="batches")
+    first_delivery_id = models.BigIntegerField()
+    last_delivery_id = models.BigIntegerField()
+    state = models.CharField(max_length=8, choices=STATE_CHOICES, default=PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    owner = models.CharField(max_length=64, blank=True)
+    lease_expires = models.DateTimeField(null=True, blank=True)
+    not_before = models.DateTimeField(null=True, blank=True, help_text=_("Retry backoff: not to be claimed before."))
+
+    class Meta:
+        verbose_name_plural = "batches"
+        indexes = [models.Index(fields=("state", "lease_expires"), name="bulkmail_batch_lease")]
+
+    def __str__(self):
+        return f"batch {self.first_delivery_id}-{self.last_delivery_id} of send {self.task_id}"
+
+
+class CourseAuthorization(models.Model):
+    """
+    An admin's permission for one course to send bulk email.
+
+    Consulted only when BULKMAIL_REQUIRE_COURSE_AUTHORIZATION is True, for sites that
+    enable bulk email course by course.
+    """
+
+    course_id = CourseKeyField(max_length=255, unique=True)
+    email_enabled = models.BooleanField(default=True)
+
+    def __str__(self):
+        state = "enabled" if self.email_enabled else "disabled"
+        return f"{self.course_id}: bulk email {state}"

@@ -1,0 +1,79 @@
+"""
+Small factories for the platform's people and courses, written against the stand-in models.
+
+Every test builds exactly the population it talks about.
+"""
+import itertools
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from opaque_keys.edx.keys import CourseKey
+
+from devsite.bulk_email.models import Optout
+from devsite.course_groups.models import CohortMembership, CourseCohort, CourseCohortsSettings, CourseUserGroup
+from devsite.course_modes.models import CourseMode
+from devsite.course_overviews.models import CourseOverview
+from devsite.student.models import CourseAccessRole, CourseEnrollment, UserProfile
+
+_numbers = itertools.count(1)
+COURSE_KEY = CourseKey.from_string("course-v1:TestX+Mail+2026")
+
+
+def course(key=COURSE_KEY, modes=("audit",), cohorted=False, display_name="Test Course", **fields):
+    """A course run with its modes; cohorts enabled when asked."""
+    key = CourseKey.from_string(str(key))
+    overview, _ = CourseOverview.objects.get_or_create(
+        id=key, defaults={"display_name": display_name, "org": key.org, "language": "en", **fields})
+    for slug in modes:
+        CourseMode.objects.get_or_create(course_id=key, mode_slug=slug, currency="usd",
+                                         defaults={"mode_display_name": slug.title()})
+    if cohorted:
+        CourseCohortsSettings.objects.update_or_create(course_id=key, defaults={"is_cohorted": True})
+    return overview
+
+
+def user(username=None, name=None, last_login=..., **fields):
+    """An activated user who logged in yesterday, with a profile."""
+    number = next(_numbers)
+    username = username or f"user{number}"
+    fields.setdefault("email", f"{username}@example.com")
+    if last_login is ...:
+        last_login = timezone.now() - timedelta(days=1)
+    person = get_user_model().objects.create(username=username, last_login=last_login, **fields)
+    person.set_password("edx")
+    person.save()
+    UserProfile.objects.create(user=person, name=name if name is not None else f"Person {username}")
+    return person
+
+
+def enroll(person, course_key=COURSE_KEY, mode="audit", is_active=True):
+    return CourseEnrollment.objects.create(user=person, course_id=course_key, mode=mode, is_active=is_active)
+
+
+def learner(course_key=COURSE_KEY, mode="audit", **fields):
+    """A user enrolled in the course."""
+    person = user(**fields)
+    enroll(person, course_key, mode)
+    return person
+
+
+def grant(person, role, course_key=COURSE_KEY, org=None):
+    """A course-level role (or an org-level one when ``course_key`` is None)."""
+    return CourseAccessRole.objects.create(
+        user=person, role=role, course_id=course_key, org=org or (course_key.org if course_key else ""))
+
+
+def cohort(name, course_key=COURSE_KEY, assignment="manual"):
+    group = CourseUserGroup.objects.create(name=name, course_id=course_key, group_type="cohort")
+    CourseCohort.objects.create(course_user_group=group, assignment_type=assignment)
+    return group
+
+
+def add_to_cohort(person, group):
+    CohortMembership.objects.create(user=person, course_user_group=group, course_id=group.course_id)
+    group.users.add(person)
+
+
+def opt_out(person, course_key=COURSE_KEY):
+    return Optout.objects.create(user=person, course_id=course_key)

@@ -1,0 +1,88 @@
+"""
+Real parts for end-to-end tests: a Celery worker process on the Redis broker.
+
+The worker runs the dev site's Celery app against the test database, so what it does is
+what an LMS worker would do; tests talk to it only through the database and the broker.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+TEST_QUEUE = "bulkmail.test"
+
+
+def database_url():
+    """The URL of the test database this process is using, for a worker to share."""
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings_dict['NAME']}"
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"mysql://{settings_dict['USER']}{password}@{settings_dict['HOST'] or '127.0.0.1'}{port}/{settings_dict['NAME']}"
+
+
+class CeleryWorker:
+    """A worker process; ``start`` waits until it is ready, ``kill`` is kill -9 of its whole group."""
+
+    def __init__(self, smtp_port=None, concurrency=2, settings=None):
+        self.env = dict(os.environ)
+        self.env.update({
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": REDIS_URL,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "DEVSITE_SETTINGS_TYPE": "test",
+            "BULKMAIL_CELERY_QUEUE": f'"{TEST_QUEUE}"',
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_port or 25),
+            "PYTHONPATH": str(ROOT),
+        })
+        for name, value in (settings or {}).items():
+            self.env[name] = json.dumps(value) if name.startswith("BULKMAIL_") else str(value)
+        self.concurrency = concurrency
+        self.process = None
+        self.log = None
+
+    def start(self, timeout=60):
+        self.log = tempfile.NamedTemporaryFile(prefix="bulkmail-worker-", suffix=".log", delete=False)
+        command = [
+            sys.executable, "-m", "celery", "-A", "devsite.celery:app", "worker", "--loglevel=INFO",
+            f"--queues={TEST_QUEUE}", f"--concurrency={self.concurrency}",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Celery worker exited at start:\n{self.output()}")
+            if " ready." in self.output():
+                return self
+            time.sleep(0.2)
+        raise RuntimeError(f"Celery worker not ready after {timeout}s:\n{self.output()}")
+
+    def output(self):
+        return Path(self.log.name).read_text(errors="replace") if self.log else ""
+
+    def kill(self):
+        """kill -9 the worker and its pool processes, as a crash or an OOM kill would."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self, timeout=20):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()

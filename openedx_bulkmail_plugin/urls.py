@@ -8,5 +8,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("api/bulkmail/v1/", include("openedx_bulkmail_plugin.rest_api.v1.urls")),
+    path("bulkmail/unsubscribe/", include("openedx_bulkmail_plugin.unsubscribe.urls")),
     path("bulkmail/", include("openedx_bulkmail_plugin.dashboard.urls")),
 ]

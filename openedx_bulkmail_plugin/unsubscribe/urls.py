@@ -1,0 +1,4 @@
+"""
+The one-click unsubscribe pages (RFC 8058).
+"""
+urlpatterns = []

@@ -81,8 +81,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     DATABASES["default"].setdefault("OPTIONS", {}).update({"charset": "utf8mb4"})
     DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
 else:
-    # A file, not memory, so that Celery worker processes started by the tests share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(STATE_DIR / "test-devsite.sqlite3")}
+    # A file, not memory, so that Celery worker processes started by the tests share it;
+    # one per test run, so that runs side by side do not share one.
+    DATABASES["default"]["TEST"] = {"NAME": str(STATE_DIR / f"test-devsite-{os.getpid()}.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
 
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"

@@ -155,7 +155,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"openedx_bulkmail_plugin": {"handlers": ["console"], "level": os.environ.get("BULKMAIL_LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "openedx_bulkmail_plugin": {"handlers": ["console"], "level": os.environ.get("BULKMAIL_LOG_LEVEL", "INFO")},
+    },
 }
 
 # BULKMAIL_* settings may come from the environment as JSON (tests start workers this way).

@@ -9,7 +9,9 @@ from .models import Batch, CourseAuthorization, CourseEmail, Delivery, SendTask
 class SendTaskInline(admin.StackedInline):
     model = SendTask
     extra = 0
-    readonly_fields = ("state", "due", "started_at", "finished_at", "total", "sent", "failed", "skipped", "failure_reason")
+    readonly_fields = (
+        "state", "due", "started_at", "finished_at", "total", "sent", "failed", "skipped", "failure_reason",
+    )
     can_delete = False
 
 

@@ -27,7 +27,8 @@ def database_url():
         return f"sqlite:///{settings_dict['NAME']}"
     password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
     port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"mysql://{settings_dict['USER']}{password}@{settings_dict['HOST'] or '127.0.0.1'}{port}/{settings_dict['NAME']}"
+    host = settings_dict["HOST"] or "127.0.0.1"
+    return f"mysql://{settings_dict['USER']}{password}@{host}{port}/{settings_dict['NAME']}"
 
 
 class CeleryWorker:

@@ -24,7 +24,7 @@ def _parse(raw_file):
     return BytesParser(policy=policy.default).parse(raw_file)
 
 
-def mailbox(request):  # pylint: disable=redefined-outer-name
+def mailbox_list(request):
     """Newest first, so the message just sent is on top."""
     box = _maildir()
     messages = []

@@ -38,8 +38,10 @@ demo: seed ## run the demo site on http://localhost:8000 with a worker and a mai
 test: venv ## run the whole test suite (SQLite)
 	$(BIN)/python -m pytest
 
-test-mysql: venv ## run the whole test suite on MariaDB (127.0.0.1:3306)
-	DATABASE_URL=$${DATABASE_URL:-mysql://root@127.0.0.1:3306/bulkmail} $(BIN)/python -m pytest
+MYSQL_URL ?= mysql://root@127.0.0.1:3306/bulkmail
+
+test-mysql: venv ## run the whole test suite on MariaDB (MYSQL_URL, default 127.0.0.1:3306)
+	DATABASE_URL=$(MYSQL_URL) $(BIN)/python -m pytest
 
 test-e2e: venv ## only the end-to-end tests (real worker, Redis, SMTP)
 	$(BIN)/python -m pytest -m e2e

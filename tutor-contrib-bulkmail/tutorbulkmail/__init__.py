@@ -1,0 +1,3 @@
+"""
+Tutor plugin that deploys openedx-bulkmail-plugin (course bulk email) on Open edX.
+"""

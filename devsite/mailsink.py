@@ -20,8 +20,15 @@ class MailSink:
 
     Attributes tests may set at any time:
         rcpt_replies: address -> SMTP reply given to RCPT TO (e.g. "550 5.1.1 No such user").
+        sender_replies: address -> SMTP reply given to MAIL FROM (e.g. "553 5.7.1 Sender not allowed").
         temporary_failures: answer the next N DATA commands with ``temporary_reply``.
         drops: drop the connection on the next N DATA commands, storing nothing.
+        on_message: called with the number of messages kept so far, after each accepted
+            message and before the server answers 250 (the client waits meanwhile).
+
+    Also kept: ``peers``, the client (host, port) of each accepted message, in step with
+    ``messages``, so tests can tell which messages shared one connection; ``resets``, how
+    many RSET commands arrived.
     """
 
     def __init__(self, maildir=None):
@@ -31,7 +38,24 @@ class MailSink:
         self.temporary_failures = 0
         self.temporary_reply = "451 4.3.0 Temporary failure, try again later"
         self.drops = 0
+        self.sender_replies = {}
+        self.peers = []
+        self.resets = 0
+        self.on_message = None
         self.lock = threading.Lock()
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # pylint: disable=invalid-name
+        reply = self.sender_replies.get(address)
+        if reply:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RSET(self, server, session, envelope):  # pylint: disable=invalid-name
+        with self.lock:
+            self.resets += 1
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # pylint: disable=invalid-name
         reply = self.rcpt_replies.get(address)
@@ -52,14 +76,23 @@ class MailSink:
             message = message_from_bytes(envelope.content, policy=policy.default)
             for recipient in envelope.rcpt_tos:
                 self.messages.append((recipient, message))
+                self.peers.append(session.peer)
             if self.maildir is not None:
                 self.maildir.add(envelope.content)
+            kept = len(self.messages)
+        if self.on_message is not None:
+            self.on_message(kept)
         return "250 2.0.0 Message accepted for delivery"
 
     def recipients(self):
         """Every envelope recipient accepted so far, once per message received."""
         with self.lock:
             return [recipient for recipient, _ in self.messages]
+
+    def connections_used(self):
+        """How many distinct client connections delivered the accepted messages."""
+        with self.lock:
+            return len(set(self.peers))
 
     def wait_for(self, count, timeout=60.0):
         """Wait until ``count`` messages have arrived; return how many did."""
@@ -69,10 +102,14 @@ class MailSink:
         return len(self.messages)
 
 
-def start(port=0, maildir=None, hostname="127.0.0.1"):
-    """Start a sink in a background thread; returns (controller, handler). ``port=0`` picks one."""
+def start(port=0, maildir=None, hostname="127.0.0.1", **smtp_options):
+    """
+    Start a sink in a background thread; returns (controller, handler). ``port=0`` picks one.
+
+    ``smtp_options`` go to aiosmtpd's SMTP server (e.g. ``authenticator``, ``auth_require_tls``).
+    """
     handler = MailSink(maildir)
-    controller = Controller(handler, hostname=hostname, port=port or _free_port(hostname))
+    controller = Controller(handler, hostname=hostname, port=port or _free_port(hostname), **smtp_options)
     controller.start()
     return controller, handler
 

@@ -7,6 +7,7 @@ import itertools
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from opaque_keys.edx.keys import CourseKey
 
@@ -14,9 +15,20 @@ from devsite.bulk_email.models import Optout
 from devsite.course_groups.models import CohortMembership, CourseCohort, CourseCohortsSettings, CourseUserGroup
 from devsite.course_modes.models import CourseMode
 from devsite.course_overviews.models import CourseOverview
+from devsite.django_comment_common.models import Role
 from devsite.student.models import CourseAccessRole, CourseEnrollment, UserProfile
 
 _numbers = itertools.count(1)
+_hashes = {}
+
+
+def _password_hash():
+    """The hash of the password 'edx', computed once: hashing per user made the suite slow."""
+    if "edx" not in _hashes:
+        _hashes["edx"] = make_password("edx")
+    return _hashes["edx"]
+
+
 COURSE_KEY = CourseKey.from_string("course-v1:TestX+Mail+2026")
 
 
@@ -40,9 +52,8 @@ def user(username=None, name=None, last_login=..., **fields):
     fields.setdefault("email", f"{username}@example.com")
     if last_login is ...:
         last_login = timezone.now() - timedelta(days=1)
+    fields.setdefault("password", _password_hash())
     person = get_user_model().objects.create(username=username, last_login=last_login, **fields)
-    person.set_password("edx")
-    person.save()
     UserProfile.objects.create(user=person, name=name if name is not None else f"Person {username}")
     return person
 
@@ -77,3 +88,32 @@ def add_to_cohort(person, group):
 
 def opt_out(person, course_key=COURSE_KEY):
     return Optout.objects.create(user=person, course_id=course_key)
+
+
+def discussion_role(person, name="Moderator", course_key=COURSE_KEY):
+    """A discussion role (Moderator, Administrator, Community TA): never course staff."""
+    role, _ = Role.objects.get_or_create(name=name, course_id=course_key)
+    role.users.add(person)
+    return role
+
+
+def disable(person):
+    """Disable an account as the platform does: an unusable password."""
+    person.set_unusable_password()
+    person.save()
+    return person
+
+
+def jwt_token(person, **claims):
+    """A JWT for ``person`` as the LMS's OAuth2 provider signs it (the dev site's JWT_AUTH issuer)."""
+    import jwt  # pylint: disable=import-outside-toplevel
+    from django.conf import settings  # pylint: disable=import-outside-toplevel
+
+    issuer = settings.JWT_AUTH["JWT_ISSUERS"][0]
+    now = int(timezone.now().timestamp())
+    payload = {
+        "iss": issuer["ISSUER"], "aud": issuer["AUDIENCE"], "iat": now, "exp": now + 3600,
+        "preferred_username": person.username, "email": person.email,
+        "administrator": person.is_staff, "version": "1.2.0", **claims,
+    }
+    return jwt.encode(payload, issuer["SECRET_KEY"], algorithm="HS256")

@@ -176,3 +176,11 @@ def _row_counts():
             cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
             counts[table] = cursor.fetchone()[0]
         return counts
+
+
+def test_plugin_settings_add_our_templates_to_the_mako_lookup_once():
+    settings = SimpleNamespace(MAKO_TEMPLATE_DIRS_BASE=["/edx/app/edxapp/lms/templates"])
+    common.plugin_settings(settings)
+    common.plugin_settings(settings)
+    assert settings.MAKO_TEMPLATE_DIRS_BASE == ["/edx/app/edxapp/lms/templates", common.TEMPLATES_DIR]
+    assert (common.TEMPLATES_DIR / "openedx_bulkmail_plugin" / "dashboard" / "bulkmail_email.html").exists()

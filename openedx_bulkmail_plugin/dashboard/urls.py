@@ -1,4 +1,10 @@
 """
-The Email page and the one-click unsubscribe pages.
+The instructor's Email page of a course.
 """
-urlpatterns = []
+from django.urls import re_path
+
+from . import views
+
+urlpatterns = [
+    re_path(r"^courses/(?P<course_id>[^/]+)/$", views.email_page, name="email-page"),
+]

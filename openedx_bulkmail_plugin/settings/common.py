@@ -3,7 +3,11 @@ Settings the plugin adds to every LMS environment.
 
 Each value is a default: what an operator already set (in YAML or a Tutor patch) is kept.
 """
+from pathlib import Path
+
 from ..conf import DEFAULTS, PREFIX
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 ACE_CHANNEL_NAME = "bulkmail_email"
 ACE_POLICY_NAME = "bulkmail_course_optout"
@@ -24,6 +28,14 @@ def plugin_settings(settings):
     settings.ACE_ENABLED_CHANNELS = _with_item(getattr(settings, "ACE_ENABLED_CHANNELS", []), ACE_CHANNEL_NAME)
     settings.ACE_ENABLED_POLICIES = _with_item(getattr(settings, "ACE_ENABLED_POLICIES", []), ACE_POLICY_NAME)
     settings.OPEN_EDX_FILTERS_CONFIG = merge_filter_steps(getattr(settings, "OPEN_EDX_FILTERS_CONFIG", None) or {})
+    _add_mako_templates(settings)
+
+
+def _add_mako_templates(settings):
+    """The legacy instructor dashboard includes section templates through its Mako lookup."""
+    mako_dirs = getattr(settings, "MAKO_TEMPLATE_DIRS_BASE", None)
+    if mako_dirs is not None and TEMPLATES_DIR not in mako_dirs:
+        mako_dirs.append(TEMPLATES_DIR)
 
 
 def _with_item(items, item):

@@ -1,0 +1,213 @@
+/**
+ * The compose form: write, preview, test on oneself, send now or schedule, and edit a
+ * scheduled email in place.
+ */
+import {ApiError, messagesOf} from './api.js';
+import {createEditor} from './editor.js';
+import {createGroupPicker} from './groups.js';
+import {localInputs, localIso} from './schedule.js';
+
+const FIELDS = ['subject', 'body', 'targets', 'schedule'];
+
+export function createCompose(root, {api, t, notices, dialogs, onChange}) {
+  const form = root.querySelector('[data-compose]');
+  const heading = root.querySelector('[data-compose-heading]');
+  const subject = form.elements.subject;
+  const later = form.querySelector('[data-schedule-toggle]');
+  const when = form.querySelector('[data-schedule-fields]');
+  const sendDate = form.elements['send-date'];
+  const sendTime = form.elements['send-time'];
+  const submit = form.querySelector('[data-submit]');
+  const cancelEdit = form.querySelector('[data-action="cancel-edit"]');
+  const editor = createEditor(form.querySelector('[data-editor]'), t);
+  const groups = createGroupPicker(form, {api, t, notices});
+  let editing = null;
+  let busy = false;
+
+  form.querySelector('[data-time-zone]').textContent = t('timeZoneNote', {zone: t.timeZone});
+
+  function errorNode(field) {
+    return form.querySelector(`[data-error-for="${field}"]`);
+  }
+
+  function clearErrors() {
+    FIELDS.forEach((field) => { errorNode(field).textContent = ''; });
+    subject.removeAttribute('aria-invalid');
+    sendDate.removeAttribute('aria-invalid');
+    editor.setInvalid(false);
+    notices.clear();
+  }
+
+  function focusField(field) {
+    if (field === 'subject') subject.focus();
+    else if (field === 'body') editor.focus();
+    else if (field === 'targets') groups.focus();
+    else if (field === 'schedule') sendDate.focus();
+  }
+
+  /** Put each message next to the field it names; the rest goes to the banner. */
+  function showErrors(fields, fallback) {
+    const named = FIELDS.filter((field) => fields[field]);
+    named.forEach((field) => {
+      errorNode(field).textContent = messagesOf(fields[field]).join(' ');
+      if (field === 'subject') subject.setAttribute('aria-invalid', 'true');
+      if (field === 'schedule') sendDate.setAttribute('aria-invalid', 'true');
+      if (field === 'body') editor.setInvalid(true);
+    });
+    const others = Object.keys(fields).filter((key) => !FIELDS.includes(key));
+    if (others.length || !named.length) notices.error(fallback);
+    if (named.length) focusField(named[0]);
+  }
+
+  function reportFailure(error) {
+    if (error instanceof ApiError && error.status === 400) showErrors(error.fields, notices.explain(error));
+    else notices.error(notices.explain(error));
+  }
+
+  function checkLocally(draft) {
+    const problems = {};
+    if (!draft.subject) problems.subject = t('needSubject');
+    if (editor.isBlank()) problems.body = t('needBody');
+    if (!draft.targets.length) problems.targets = t('needTargets');
+    if (later.checked && !draft.schedule) problems.schedule = t('needSchedule');
+    return problems;
+  }
+
+  function draft() {
+    const message = {subject: subject.value.trim(), body: editor.html(), targets: groups.selected()};
+    if (later.checked) message.schedule = localIso(sendDate.value, sendTime.value);
+    return message;
+  }
+
+  function reflectMode() {
+    later.disabled = Boolean(editing);
+    when.hidden = !later.checked;
+    cancelEdit.hidden = !editing;
+    heading.textContent = editing ? t('editHeading') : t('composeHeading');
+    if (editing) submit.textContent = t('saveChanges');
+    else submit.textContent = later.checked ? t('scheduleButton') : t('sendButton');
+  }
+
+  function reset() {
+    editing = null;
+    form.reset();
+    editor.setHtml('');
+    groups.select([]);
+    clearErrors();
+    reflectMode();
+  }
+
+  async function confirmSend(message) {
+    if (editing) return true;
+    const people = await groups.count(message.targets);
+    if (message.schedule) {
+      return dialogs.confirm({
+        heading: t('confirmScheduleHeading'),
+        message: t.plural('confirmSchedule', people, {when: t.moment(message.schedule)}),
+        confirmLabel: t('scheduleButton'),
+      });
+    }
+    return dialogs.confirm({
+      heading: t('confirmSendHeading'),
+      message: t.plural('confirmSend', people, {subject: message.subject}),
+      confirmLabel: t('sendButton'),
+    });
+  }
+
+  async function save(message) {
+    if (editing) {
+      await api.patch(`emails/${editing.id}/`, message);
+      return t('savedNotice');
+    }
+    const created = await api.post('emails/', message);
+    return created.state === 'SCHEDULED'
+      ? t('scheduledNotice', {when: t.moment(created.due)})
+      : t('sendingNotice');
+  }
+
+  async function onSubmit(event) {
+    event.preventDefault();
+    if (busy) return;
+    clearErrors();
+    const message = draft();
+    const problems = checkLocally(message);
+    if (Object.keys(problems).length) {
+      showErrors(problems, t('fixFields'));
+      return;
+    }
+    busy = true;
+    try {
+      if (!(await confirmSend(message))) return;
+      submit.disabled = true;
+      const notice = await save(message);
+      reset();
+      notices.success(notice);
+      onChange();
+    } catch (error) {
+      reportFailure(error);
+    } finally {
+      busy = false;
+      submit.disabled = false;
+    }
+  }
+
+  async function sendTest(button) {
+    clearErrors();
+    const message = {subject: subject.value.trim(), body: editor.html(), targets: ['myself']};
+    const problems = checkLocally({...message, targets: ['myself']});
+    if (Object.keys(problems).length) {
+      showErrors(problems, t('fixFields'));
+      return;
+    }
+    button.disabled = true;
+    try {
+      await api.post('emails/', message);
+      notices.success(t('testNotice'));
+      onChange();
+    } catch (error) {
+      reportFailure(error);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function preview(button) {
+    clearErrors();
+    button.disabled = true;
+    try {
+      const rendered = await api.post('preview/', {subject: subject.value.trim(), body: editor.html()});
+      await dialogs.showEmail({heading: t('previewHeading'), subject: rendered.subject, html: rendered.html});
+    } catch (error) {
+      reportFailure(error);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  form.addEventListener('submit', onSubmit);
+  later.addEventListener('change', reflectMode);
+  cancelEdit.addEventListener('click', () => { reset(); notices.success(t('editCancelled')); });
+  form.querySelector('[data-action="preview"]').addEventListener('click', (event) => preview(event.currentTarget));
+  form.querySelector('[data-action="test"]').addEventListener('click', (event) => sendTest(event.currentTarget));
+  reflectMode();
+
+  return {
+    load: () => groups.load(),
+    /** Load a scheduled email into the form; saving sends a PATCH. */
+    async edit(email) {
+      await editor.ready;
+      reset();
+      editing = email;
+      subject.value = email.subject;
+      editor.setHtml(email.body);
+      groups.select(email.targets.map((target) => target.key));
+      later.checked = true;
+      const local = localInputs(email.due);
+      sendDate.value = local.date;
+      sendTime.value = local.time;
+      reflectMode();
+      form.scrollIntoView({block: 'start'});
+      subject.focus();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Building page elements from data without ever parsing HTML: every text goes in as text.
+ */
+
+/**
+ * Create an element: el('button', {type: 'button', class: 'x', onclick: fn}, 'Label').
+ * Attributes whose value is null, undefined or false are left out; true gives an empty one.
+ */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === 'class') node.className = value;
+    else if (name === 'text') node.textContent = value;
+    else if (name.startsWith('on') && typeof value === 'function') node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? '' : String(value));
+  }
+  node.append(...children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false));
+  return node;
+}
+
+/** Replace every child of ``node``. */
+export function replaceChildren(node, ...children) {
+  node.replaceChildren(...children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false));
+}
+
+/** Call ``action`` once calls have stopped for ``milliseconds``. */
+export function debounce(action, milliseconds) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => action(...args), milliseconds);
+  };
+}

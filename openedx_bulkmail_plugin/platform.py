@@ -126,3 +126,19 @@ def platform_name():
 def course_url(course_key):
     """Where a learner opens the course."""
     return f"{lms_root_url()}/courses/{course_key}/course/"
+
+
+def profile_name(user):
+    """The full name the learner gave in their profile, or "" when they gave none."""
+    profile = getattr(user, "profile", None)
+    return (profile.name or "").strip() if profile is not None else ""
+
+
+def opted_out_user_ids(course_key):
+    """The ids of learners opted out of this course's email, as a subquery (``values('user_id')``)."""
+    return Optout().objects.filter(course_id=course_key).values("user_id")
+
+
+def user_with_profile(user_path):
+    """The ``select_related`` paths that load a user and their profile in the same query."""
+    return (user_path, f"{user_path}__profile")

@@ -5,6 +5,7 @@ import os
 import shutil
 import socket
 
+import kombu.pools
 import pytest
 
 from devsite import mailsink
@@ -21,8 +22,11 @@ def celery_mode(request):
     if e2e:
         celery_app.conf.broker_url = live.REDIS_URL
         celery_app.conf.broker_transport_options = {}
-        celery_app.pool.force_close_all()
+        # Forget every broker pool of an earlier test (closing them instead would leave
+        # kombu's registry handing out a closed pool for this URL).
+        kombu.pools.reset()
         celery_app._pool = None  # pylint: disable=protected-access
+        celery_app.amqp._producer_pool = None  # pylint: disable=protected-access
     yield
 
 
@@ -66,12 +70,14 @@ def redis_broker():
 
 
 @pytest.fixture
-def start_worker(transactional_db, redis_broker, smtp_server):  # pylint: disable=unused-argument
+def start_worker(transactional_db, redis_broker, smtp_server, settings):  # pylint: disable=unused-argument
     """
     Start real Celery workers on demand: ``start_worker(BULKMAIL_BATCH_SIZE=10)``.
 
-    Every worker started is stopped at the end of the test.
+    Every worker started is stopped at the end of the test. This process queues its tasks
+    on the workers' queue too.
     """
+    settings.BULKMAIL_CELERY_QUEUE = live.TEST_QUEUE
     workers = []
 
     def start(concurrency=2, **settings):

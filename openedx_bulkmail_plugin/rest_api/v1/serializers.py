@@ -1,0 +1,163 @@
+"""
+The email JSON of the REST API, and the shapes of what it accepts.
+
+The serializers here check only the shape of a request (which fields, which types). What
+makes an email valid (subject rules, body size, recipient groups, the due time) is decided
+by :mod:`openedx_bulkmail_plugin.api` and :mod:`openedx_bulkmail_plugin.scheduling`, so
+the REST API, the Email page and any other caller refuse exactly the same things.
+"""
+from collections.abc import Mapping
+from datetime import UTC
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from ... import api
+from ...models import SendTask
+from ...platform import profile_name
+from ...recipients import available_groups
+
+
+class StrictSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """
+    A request body that refuses fields it does not know, naming each one.
+
+    DRF drops unknown fields silently; a caller who misspells ``schedule`` would then
+    send at once an email meant for next week.
+    """
+
+    def to_internal_value(self, data):
+        errors = {}
+        if isinstance(data, Mapping):
+            errors = {name: [_("Unknown field.")] for name in data if name not in self.fields}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as invalid:
+            if not isinstance(invalid.detail, Mapping):
+                raise
+            raise serializers.ValidationError({**errors, **invalid.detail}) from invalid
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+def _text_field(**options):
+    """Text kept exactly as written: the api decides what an empty or over-long value means."""
+    return serializers.CharField(allow_blank=True, trim_whitespace=False, **options)
+
+
+class EmailCreateSerializer(StrictSerializer):  # pylint: disable=abstract-method
+    subject = _text_field(help_text="One line, at most 255 characters.")
+    body = _text_field(help_text="The message as HTML.")
+    targets = serializers.ListField(child=serializers.CharField(), help_text="Recipient group keys.")
+    schedule = serializers.CharField(
+        required=False, allow_null=True,
+        help_text="When to send: ISO-8601 with a UTC offset. Absent or null: send now.")
+
+
+class EmailEditSerializer(StrictSerializer):  # pylint: disable=abstract-method
+    subject = _text_field(required=False)
+    body = _text_field(required=False)
+    targets = serializers.ListField(child=serializers.CharField(), required=False)
+    schedule = serializers.CharField(required=False, help_text="The new due time, ISO-8601 with a UTC offset.")
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                {"detail": _("Give at least one of subject, body, targets or schedule.")})
+        return attrs
+
+
+class TargetSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class AuthorSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    username = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CountsSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    total = serializers.IntegerField()
+    sent = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+
+
+class EmailSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """
+    The shape of one email and its send, as the API shows it, for the OpenAPI schema.
+
+    ``EmailPresenter`` builds the JSON itself, so that group labels and author names are
+    read once per response rather than once per email.
+    """
+
+    id = serializers.IntegerField()
+    course_id = serializers.CharField()
+    subject = serializers.CharField()
+    body = serializers.CharField()
+    targets = TargetSerializer(many=True)
+    author = AuthorSerializer(allow_null=True)
+    created = serializers.DateTimeField()
+    due = serializers.DateTimeField(allow_null=True)
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    state = serializers.CharField()
+    state_label = serializers.CharField()
+    counts = CountsSerializer()
+    failure_reason = serializers.CharField()
+
+
+class EmailPageSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    count = serializers.IntegerField(help_text="Emails matching the filter, on all pages.")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = EmailSerializer(many=True)
+
+
+class ConflictSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    detail = serializers.CharField()
+    state = serializers.ChoiceField(choices=[code for code, _label in SendTask.STATE_CHOICES],
+                                    help_text="The state the email is in now.")
+
+
+class EmailPresenter:
+    """Turns emails of one course into their JSON, reading group labels and author names once."""
+
+    def __init__(self, course_key):
+        self.labels = {group.key: str(group.label) for group in available_groups(course_key)}
+        self.authors = {}
+
+    def present(self, email):
+        task = email.send_task
+        return {
+            "id": email.pk,
+            "course_id": str(email.course_id),
+            "subject": email.subject,
+            "body": email.html_message,
+            "targets": [{"key": key, "label": self.labels.get(key, key)} for key in email.targets],
+            "author": self.author(email.sender),
+            "created": utc_text(email.created),
+            "due": utc_text(task.due),
+            "started_at": utc_text(task.started_at),
+            "finished_at": utc_text(task.finished_at),
+            "state": task.state,
+            "state_label": str(task.get_state_display()),
+            "counts": dict(api.counts(task)),
+            "failure_reason": task.failure_reason,
+        }
+
+    def author(self, sender):
+        if sender is None:
+            return None
+        if sender.pk not in self.authors:
+            self.authors[sender.pk] = {"username": sender.username, "name": profile_name(sender)}
+        return self.authors[sender.pk]
+
+
+def utc_text(moment):
+    """ISO-8601 in UTC with a ``Z``, or None."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

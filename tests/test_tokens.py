@@ -88,3 +88,12 @@ def test_unsubscribe_url_is_absolute_under_the_lms_root(settings, learner):
     url = unsubscribe_url(learner, factories.COURSE_KEY)
 
     assert url == f"https://lms.example/bulkmail/unsubscribe/{make_token(learner, factories.COURSE_KEY)}/"
+
+
+@pytest.mark.django_db
+def test_token_reveals_neither_user_id_nor_course():
+    person = factories.user()
+    token = make_token(person, factories.COURSE_KEY)
+    readable = token + base64.urlsafe_b64decode(token.split(":")[0] + "==").decode("latin-1")
+    assert "TestX" not in readable and "Mail" not in readable
+    assert f"[{person.id}," not in readable

@@ -1,0 +1,128 @@
+"""
+The per-recipient ledger of a send: written before the first message leaves, marked one
+row at a time as the mail server accepts each message.
+
+The ledger is written by the database itself (INSERT ... SELECT from the recipient query)
+and cut into batches by the database too (a window function over ledger ids), so a send
+to a hundred thousand learners never holds their ids, let alone their addresses, in Python.
+"""
+from django.db import connection
+from django.utils import timezone
+
+from . import platform
+from .models import Batch, Delivery
+
+
+def write(task, recipients):
+    """
+    Write one queued row per recipient of ``task``; return how many were written.
+
+    Args:
+        task: the SendTask, in a transaction that also records its batches.
+        recipients: a QuerySet of users (each once), e.g. ``recipients_queryset(...)``.
+    """
+    select_sql, params = recipients.order_by().values("id").query.sql_with_params()
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name in (
+        "task_id", "user_id", "status", "attempts", "last_error"))
+    sql = (
+        f"INSERT INTO {table} ({columns}) "
+        f"SELECT %s, recipient.id, %s, 0, '' FROM ({select_sql}) recipient ORDER BY recipient.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (task.id, Delivery.QUEUED, *params))
+        return cursor.rowcount
+
+
+def split_into_batches(task, size):
+    """
+    Cut the task's ledger into batches of ``size`` consecutive ledger ids, in one statement.
+
+    Rows are numbered in id order and grouped by ``number // size``; each group becomes a
+    pending Batch covering the ids from its first row to its last.
+    """
+    quote = connection.ops.quote_name
+    divide = "DIV" if connection.vendor == "mysql" else "/"
+    sql = (
+        f"INSERT INTO {quote(Batch._meta.db_table)} "
+        f"({quote('task_id')}, {quote('first_delivery_id')}, {quote('last_delivery_id')}, "
+        f"{quote('state')}, {quote('attempts')}, {quote('owner')}) "
+        f"SELECT %s, MIN(numbered.id), MAX(numbered.id), %s, 0, '' FROM ("
+        f"SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS position "
+        f"FROM {quote(Delivery._meta.db_table)} WHERE task_id = %s"
+        f") numbered GROUP BY numbered.position {divide} %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (task.id, Batch.PENDING, task.id, int(size)))
+        return cursor.rowcount
+
+
+def rows(batch):
+    """The batch's rows that still owe a message, in id order."""
+    return Delivery.objects.filter(
+        task_id=batch.task_id, id__gte=batch.first_delivery_id, id__lte=batch.last_delivery_id,
+        status=Delivery.QUEUED,
+    )
+
+
+def skip_opted_out(batch, course_key, reason):
+    """Mark skipped, in one query, the batch's unsent rows whose learner opted out since the start."""
+    return rows(batch).filter(user_id__in=platform.opted_out_user_ids(course_key)).update(
+        status=Delivery.SKIPPED, last_error=reason)
+
+
+def rows_to_send(batch):
+    """The unsent rows with their users and profiles (one query), ready for the mailer."""
+    return list(rows(batch).select_related(*platform.user_with_profile("user")).order_by("id"))
+
+
+def mark_sent(row):
+    """
+    Record that the mail server accepted ``row``'s message; whether the row was still owed.
+
+    False means someone settled the row meanwhile (a cancel, a failed send, or another
+    worker that took over an expired batch): the message did leave, so the row says sent,
+    and the caller stops this batch.
+    """
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_SENT_SQL, (
+            Delivery.SENT, connection.ops.adapt_datetimefield_value(now), row.id, Delivery.QUEUED))
+        if cursor.rowcount == 1:
+            return True
+    Delivery.objects.filter(id=row.id).update(status=Delivery.SENT, sent_at=now)
+    return False
+
+
+def _mark_sent_sql():
+    """The one statement run per message, written once: the ORM would rebuild it every time."""
+    quote = connection.ops.quote_name
+    return (
+        f"UPDATE {quote(Delivery._meta.db_table)} SET {quote('status')} = %s, {quote('sent_at')} = %s "
+        f"WHERE {quote('id')} = %s AND {quote('status')} = %s"
+    )
+
+
+_MARK_SENT_SQL = _mark_sent_sql()
+
+
+def mark(row, status, reply, attempted=True):
+    """Record a refusal or a skip of one row, keeping the server's (or the policy's) reply."""
+    attempts = row.attempts + 1 if attempted else row.attempts
+    Delivery.objects.filter(id=row.id, status=Delivery.QUEUED).update(
+        status=status, last_error=reply, attempts=attempts)
+
+
+def record_attempt(row, reply):
+    """Note a temporary failure on the row that met it; the row stays queued for the retry."""
+    Delivery.objects.filter(id=row.id, status=Delivery.QUEUED).update(attempts=row.attempts + 1, last_error=reply)
+
+
+def settle_unsent(rows_queryset, status, reason):
+    """Give every still-queued row of ``rows_queryset`` a final ``status`` and its reason."""
+    return rows_queryset.filter(status=Delivery.QUEUED).update(status=status, last_error=reason)
+
+
+def unsent(task):
+    """Every row of the task that still owes a message."""
+    return Delivery.objects.filter(task_id=task.id, status=Delivery.QUEUED)

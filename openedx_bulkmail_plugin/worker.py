@@ -1,0 +1,134 @@
+"""
+The sweep every Celery worker runs: nothing owed is left behind when a worker or a broker fails.
+
+A worker killed mid-batch leaves its batch "running" on a lease that nobody renews, and the
+messages it had prefetched are gone from the broker's point of view until its visibility
+timeout (an hour on Redis) passes. Rather than depend on that, or on the LMS's Celery
+settings, each worker runs a small thread that every BULKMAIL_SWEEP_INTERVAL_SECONDS:
+
+- queues again the batches whose lease expired, and the other pending batches of that
+  send (the dead worker may have held their messages);
+- queues again the pending batches of a send that has nothing running and made no claim
+  for a whole lease (a lost message, a broker restarted without its queue);
+- queues again the start of a send stuck before its ledger was written;
+- starts scheduled sends that are due (:func:`.scheduling.dispatch_due`).
+
+Every re-queue is claimed by a conditional UPDATE first, so several workers sweeping at
+once queue each batch once, and a batch queued twice is still sent once (see :mod:`.leases`).
+"""
+import logging
+import threading
+from datetime import timedelta
+
+from celery.signals import worker_ready
+from django.db import close_old_connections, connections
+from django.db.models import Q
+from django.utils import timezone
+
+from .conf import bulkmail_settings
+from .models import Batch, SendTask
+
+log = logging.getLogger(__name__)
+
+MOST_PER_SWEEP = 1000
+
+
+def sweep(now=None):
+    """One pass of the sweep; returns how many batches and sends it queued again, by reason."""
+    from . import tasks  # pylint: disable=import-outside-toplevel  (the sweep is loaded at app start)
+
+    now = now or timezone.now()
+    lease = timedelta(seconds=bulkmail_settings.BATCH_LEASE_SECONDS)
+    found = {
+        "expired": requeue_expired(now, tasks.enqueue_batch),
+        "lost": requeue_lost(now, now - lease, tasks.enqueue_batch),
+        "restarted": restart_stuck(now - lease, now - 5 * lease, tasks.enqueue_start),
+        "scheduled": dispatch_due(now),
+    }
+    if any(found.values()):
+        log.info("Bulk email sweep: %s", found)
+    return found
+
+
+def requeue_expired(now, enqueue):
+    """Batches left running by a dead worker, and their send's pending batches, queued again."""
+    expired = Batch.objects.filter(state=Batch.RUNNING, lease_expires__lt=now).values_list(
+        "id", "task_id", "lease_expires")[:MOST_PER_SWEEP]
+    queued = 0
+    for batch_id, task_id, lease_expires in expired:
+        released = Batch.objects.filter(id=batch_id, state=Batch.RUNNING, lease_expires=lease_expires).update(
+            state=Batch.PENDING, owner="", lease_expires=None, not_before=now)
+        if released:
+            enqueue(batch_id)
+            queued += 1 + _requeue_pending(Batch.objects.filter(task_id=task_id), now, enqueue)
+    return queued
+
+
+def requeue_lost(now, idle_since, enqueue):
+    """Pending batches of sends with nothing running, eligible since before ``idle_since``, queued again."""
+    working = Batch.objects.filter(state=Batch.RUNNING, lease_expires__gte=now).values("task_id")
+    stale = Batch.objects.filter(task__state=SendTask.PROGRESS).exclude(task_id__in=working).filter(
+        Q(not_before__lt=idle_since) | Q(not_before__isnull=True, task__started_at__lt=idle_since))
+    return _requeue_pending(stale, now, enqueue)
+
+
+def _requeue_pending(batches, now, enqueue):
+    """Queue again the eligible pending ``batches``, stamping each so the next sweep waits a lease."""
+    eligible = batches.filter(state=Batch.PENDING).filter(Q(not_before__isnull=True) | Q(not_before__lt=now))
+    queued = 0
+    for batch_id, not_before in eligible.values_list("id", "not_before")[:MOST_PER_SWEEP]:
+        if Batch.objects.filter(id=batch_id, state=Batch.PENDING, not_before=not_before).update(not_before=now):
+            enqueue(batch_id)
+            queued += 1
+    return queued
+
+
+def restart_stuck(queued_before, started_before, enqueue_start):
+    """Sends whose start message never ran (or died before the ledger was committed), started again."""
+    stuck = SendTask.objects.filter(
+        Q(state__in=(SendTask.QUEUING, SendTask.PENDING), created__lt=queued_before)
+        & (Q(due__isnull=True) | Q(due__lt=queued_before))
+        | Q(state=SendTask.STARTED, started_at__lt=started_before)
+    ).values_list("id", flat=True)[:MOST_PER_SWEEP]
+    restarted = 0
+    for task_id in stuck:
+        enqueue_start(task_id)
+        restarted += 1
+    return restarted
+
+
+def dispatch_due(now):
+    """Start the due scheduled sends, when the scheduling module is installed."""
+    try:
+        from .scheduling import dispatch_due as dispatch  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return 0
+    return dispatch(now=now)
+
+
+@worker_ready.connect(dispatch_uid="openedx_bulkmail_plugin.worker.start_sweeper")
+def start_sweeper(sender=None, **kwargs):  # pylint: disable=unused-argument
+    """Start this worker's sweep thread (a daemon: it ends with the worker)."""
+    interval = bulkmail_settings.SWEEP_INTERVAL_SECONDS
+    if not interval:
+        return None
+    app = getattr(sender, "app", None)
+    thread = threading.Thread(target=_sweep_forever, args=(app, interval), name="bulkmail-sweeper", daemon=True)
+    thread.start()
+    log.info("Bulk email sweep runs every %ss in this worker.", interval)
+    return thread
+
+
+def _sweep_forever(app, interval, stop=None):
+    """Sweep every ``interval`` seconds until ``stop`` is set; one failed pass never ends the thread."""
+    if app is not None:
+        app.set_current()
+    stop = stop or threading.Event()
+    while not stop.wait(interval):
+        close_old_connections()
+        try:
+            sweep()
+        except Exception:  # pylint: disable=broad-except
+            log.exception("Bulk email sweep failed; trying again in %ss.", interval)
+        finally:
+            connections.close_all()

@@ -1,0 +1,142 @@
+"""
+Sends that meet trouble, with real parts: a mail server that answers 4xx or 5xx, drops the
+connection or refuses the sender, and a worker killed with SIGKILL in the middle of a send.
+"""
+from collections import Counter
+
+import pytest
+
+from openedx_bulkmail_plugin import api
+from openedx_bulkmail_plugin.models import Batch, Delivery, SendTask
+from tests import factories
+from tests.live import TEST_QUEUE
+from tests.sending_support import finished, instructor, many_learners, send_to_learners, wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+FAST = {
+    "BULKMAIL_BATCH_SIZE": 20, "BULKMAIL_BATCH_LEASE_SECONDS": 5, "BULKMAIL_SWEEP_INTERVAL_SECONDS": 2,
+    "BULKMAIL_RETRY_BACKOFF_SECONDS": 0.2, "BULKMAIL_RETRY_BACKOFF_MAX_SECONDS": 1,
+}
+
+
+@pytest.fixture
+def learners():
+    factories.course()
+    people = many_learners(100)
+    return people, instructor()
+
+
+@pytest.mark.parametrize("reply", ["421 4.7.0 Too busy, try again later", "451 4.3.0 Temporary failure"])
+def test_temporary_failures_for_a_while_then_everyone_once(start_worker, smtp_server, learners, reply):
+    people, sender = learners
+    smtp_server.temporary_reply = reply
+    smtp_server.temporary_failures = 3
+    start_worker(**FAST)
+
+    task = wait_until(finished(send_to_learners(sender)))
+
+    assert Counter(smtp_server.recipients()) == Counter({person.email: 1 for person in people})
+    assert task.state == SendTask.SUCCESS
+    assert api.counts(task) == {"total": 100, "sent": 100, "failed": 0, "skipped": 0}
+
+
+def test_temporary_failure_is_recorded_on_the_row_that_met_it(start_worker, smtp_server, learners):
+    _people, sender = learners
+    smtp_server.temporary_failures = 1
+    start_worker(**FAST)
+
+    task = wait_until(finished(send_to_learners(sender)))
+
+    retried = Delivery.objects.get(task=task, attempts=1)
+    assert retried.status == Delivery.SENT
+    assert "451 4.3.0" in retried.last_error
+
+
+def test_refused_recipients_fail_with_the_server_reply_and_the_rest_are_delivered(
+        start_worker, smtp_server, learners):
+    people, sender = learners
+    refused = {people[3].email, people[57].email}
+    smtp_server.rcpt_replies = {address: "550 5.1.1 No such user here" for address in refused}
+    start_worker(**FAST)
+
+    task = wait_until(finished(send_to_learners(sender)))
+
+    assert sorted(smtp_server.recipients()) == sorted(p.email for p in people if p.email not in refused)
+    failed = Delivery.objects.filter(task=task, status=Delivery.FAILED).select_related("user")
+    assert {row.user.email for row in failed} == refused
+    assert all("550 5.1.1 No such user here" in row.last_error for row in failed)
+    assert (task.state, api.counts(task)) == (SendTask.SUCCESS, {"total": 100, "sent": 98, "failed": 2, "skipped": 0})
+
+
+def test_dropped_connection_mid_batch_reconnects_and_goes_on(start_worker, smtp_server, learners):
+    people, sender = learners
+
+    def drop_after_tenth(kept):
+        if kept == 10:
+            smtp_server.drops = 1
+
+    smtp_server.on_message = drop_after_tenth
+    start_worker(**FAST)
+
+    task = wait_until(finished(send_to_learners(sender)))
+
+    assert Counter(smtp_server.recipients()) == Counter({person.email: 1 for person in people})
+    assert (task.state, task.sent) == (SendTask.SUCCESS, 100)
+
+
+def test_refused_sender_fails_the_send_with_a_clear_reason(start_worker, smtp_server, learners, settings):
+    _people, sender = learners
+    smtp_server.sender_replies = {settings.BULK_EMAIL_DEFAULT_FROM_EMAIL: "530 5.7.0 Authentication required"}
+    start_worker(**FAST)
+
+    task = wait_until(finished(send_to_learners(sender)))
+
+    assert task.state == SendTask.FAILURE
+    assert "530 5.7.0 Authentication required" in task.failure_reason
+    assert smtp_server.messages == []
+    assert api.counts(task) == {"total": 100, "sent": 0, "failed": 100, "skipped": 0}
+
+
+def test_killed_worker_send_is_completed_by_the_next_worker(start_worker, smtp_server):
+    factories.course()
+    people = many_learners(2000)
+    first = start_worker(**FAST)
+    task = send_to_learners(instructor())
+
+    wait_until(lambda: len(smtp_server.messages) >= 300)
+    first.kill()
+    assert len(smtp_server.messages) < 2000  # killed in the middle of the send
+    start_worker(**FAST)
+    task = wait_until(finished(task), timeout=180)
+
+    delivered = Counter(smtp_server.recipients())
+    assert set(delivered) == {person.email for person in people}
+    assert sum(delivered.values()) - len(delivered) <= 2  # only what was in flight on the two killed processes
+    assert task.state == SendTask.SUCCESS
+    assert api.counts(task) == {"total": 2000, "sent": 2000, "failed": 0, "skipped": 0}
+    assert not Batch.objects.filter(task=task).exclude(state=Batch.DONE).exists()
+
+
+def test_send_completes_after_the_broker_lost_every_message(start_worker, smtp_server, redis_broker):
+    factories.course()
+    people = many_learners(400)
+
+    lost = {}
+
+    def lose_the_broker_at_hundredth(kept):
+        if kept == 100:
+            lost["messages"] = redis_broker.llen(TEST_QUEUE)
+            redis_broker.flushdb()  # what a Redis restart without persistence leaves
+            for client in redis_broker.client_list():
+                if client["db"] == str(redis_broker.connection_pool.connection_kwargs.get("db", 0)):
+                    redis_broker.client_kill_filter(_id=client["id"], skipme=True)
+
+    smtp_server.on_message = lose_the_broker_at_hundredth
+    start_worker(**FAST)
+
+    task = wait_until(finished(send_to_learners(instructor())), timeout=180)
+
+    assert lost["messages"] > 0
+    assert Counter(smtp_server.recipients()) == Counter({person.email: 1 for person in people})
+    assert (task.state, task.sent) == (SendTask.SUCCESS, 400)

@@ -97,3 +97,7 @@ def enqueue_start(task_id):
 
 def enqueue_batch(batch_id, countdown=None):
     send_batch.apply_async((batch_id,), queue=bulkmail_settings.CELERY_QUEUE, countdown=countdown)
+
+
+# Celery registers only the tasks of modules it imports, and it imports this one.
+from . import scheduling  # noqa: E402, F401  pylint: disable=wrong-import-position,unused-import

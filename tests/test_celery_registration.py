@@ -1,5 +1,8 @@
 """
-A worker knows every task the plugin queues, from Celery's own autodiscovery alone.
+A worker knows every task the plugin queues once Celery's autodiscovery imports ``tasks``.
+
+The worker must not depend on something else (the URLconf, the system checks) happening
+to import the scheduling module first.
 """
 import subprocess
 import sys
@@ -7,13 +10,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
-    "import django; django.setup();"
-    "from devsite.celery import app; app.loader.import_default_modules();"
-    "print('\\n'.join(sorted(name for name in app.tasks if name.startswith('openedx_bulkmail_plugin'))))"
+    "import sys, django; django.setup();"
+    "import openedx_bulkmail_plugin.tasks;"
+    "from celery import current_app;"
+    "print('\\n'.join(sorted(name for name in current_app.tasks if name.startswith('openedx_bulkmail_plugin'))))"
 )
 
 
-def test_autodiscovery_registers_sending_and_scheduling_tasks():
+def test_importing_tasks_registers_sending_and_scheduling_tasks():
     result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, check=True,
                             env={"DJANGO_SETTINGS_MODULE": "devsite.settings", "PATH": "/usr/bin:/bin"})
     registered = set(result.stdout.split())

@@ -30,6 +30,22 @@ def celery_mode(request):
     yield
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Tests log people in by the thousand; the production hasher would make that minutes."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def fresh_ace_plugins():
+    """edx-ace loads its channels and policies once per process; tests that change them reload."""
+    from tests.course_emails import reset_ace_plugins  # pylint: disable=import-outside-toplevel
+
+    reset_ace_plugins()
+    yield
+    reset_ace_plugins()
+
+
 @pytest.fixture
 def smtp_server():
     """An aiosmtpd server in this process; returns its handler (see devsite.mailsink.MailSink)."""

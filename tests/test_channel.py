@@ -10,16 +10,9 @@ from openedx_bulkmail_plugin.channel import BulkMailEmailChannel, list_id, sendi
 from openedx_bulkmail_plugin.message import build_message
 from openedx_bulkmail_plugin.unsubscribe.tokens import read_token
 from tests import factories
-from tests.course_emails import course_email, reset_ace_plugins
+from tests.course_emails import course_email
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def ace_plugins():
-    reset_ace_plugins()
-    yield
-    reset_ace_plugins()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_ace_plugins")]
 
 
 @pytest.fixture

@@ -25,16 +25,9 @@ from openedx_bulkmail_plugin.mailer import (
 )
 from openedx_bulkmail_plugin.ratelimit import RateLimiter
 from tests import factories
-from tests.course_emails import course_email, reset_ace_plugins
+from tests.course_emails import course_email
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def ace_plugins():
-    reset_ace_plugins()
-    yield
-    reset_ace_plugins()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_ace_plugins")]
 
 
 @pytest.fixture

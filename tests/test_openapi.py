@@ -87,7 +87,6 @@ def test_schema_describes_both_ways_to_authenticate(schema):
 @pytest.fixture
 def course_with_history(settings):  # pylint: disable=redefined-outer-name
     """A course whose staff member has sent, scheduled and failed emails, for the operations to find."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     factories.course()
     staff = factories.user(username="schemathesis_staff")
     factories.grant(staff, "staff")

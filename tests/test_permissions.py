@@ -24,11 +24,6 @@ from tests import factories
 pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")]
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(settings):
-    """The factories set a password on every user; the production hasher takes a second each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 PREFIX = "/api/bulkmail/v1/"
 OTHER_KEY = CourseKey.from_string("course-v1:TestX+Other+2026")
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rest_api.rst"

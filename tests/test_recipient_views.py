@@ -17,11 +17,6 @@ GROUPS_URL = f"/api/bulkmail/v1/courses/{f.COURSE_KEY}/groups/"
 RECIPIENTS_URL = f"/api/bulkmail/v1/courses/{f.COURSE_KEY}/recipients/"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def people():
     return population.build()

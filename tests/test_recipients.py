@@ -24,11 +24,6 @@ pytestmark = pytest.mark.django_db
 COURSE = f.COURSE_KEY
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def people():
     return population.build()

@@ -16,11 +16,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(settings):
-    """The factories set a password on every user; the production hasher takes a second each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 COURSE = f"/api/bulkmail/v1/courses/{factories.COURSE_KEY}"
 OTHER_KEY = CourseKey.from_string("course-v1:TestX+Other+2026")
 

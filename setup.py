@@ -4,7 +4,7 @@ Package metadata for openedx-bulkmail-plugin.
 import os
 import re
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 HERE = os.path.dirname(__file__)
 
@@ -46,8 +46,9 @@ setup(
     description="Course bulk email for Open edX, as an LMS plugin.",
     long_description=README + "\n\n" + CHANGELOG,
     long_description_content_type="text/x-rst",
-    license="AGPL 3.0",
-    packages=find_packages(include=["openedx_bulkmail_plugin", "openedx_bulkmail_plugin.*"]),
+    license="AGPL-3.0-or-later",
+    # Namespace discovery, so templates/ and static/ (folders without __init__.py) ship too.
+    packages=find_namespace_packages(include=["openedx_bulkmail_plugin", "openedx_bulkmail_plugin.*"]),
     include_package_data=True,
     install_requires=load_requirements("requirements/base.in"),
     python_requires=">=3.11",
@@ -69,7 +70,6 @@ setup(
         "Framework :: Django :: 4.2",
         "Framework :: Django :: 5.2",
         "Intended Audience :: Developers",
-        "License :: OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)",
         "Natural Language :: English",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.11",

@@ -6,7 +6,7 @@ The ledger is written by the database itself (INSERT ... SELECT from the recipie
 and cut into batches by the database too (a window function over ledger ids), so a send
 to a hundred thousand learners never holds their ids, let alone their addresses, in Python.
 """
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from . import platform
@@ -85,13 +85,24 @@ def mark_sent(row):
     and the caller stops this batch.
     """
     now = timezone.now()
+    try:
+        marked = _update_sent(row, now)
+    except (OperationalError, InterfaceError):
+        # The connection dropped while the mail server was accepting this very message;
+        # forgetting it here would send it again when the batch is resumed.
+        connection.close()
+        marked = _update_sent(row, now)
+    if marked:
+        return True
+    Delivery.objects.filter(id=row.id).update(status=Delivery.SENT, sent_at=now)
+    return False
+
+
+def _update_sent(row, now):
     with connection.cursor() as cursor:
         cursor.execute(_MARK_SENT_SQL, (
             Delivery.SENT, connection.ops.adapt_datetimefield_value(now), row.id, Delivery.QUEUED))
-        if cursor.rowcount == 1:
-            return True
-    Delivery.objects.filter(id=row.id).update(status=Delivery.SENT, sent_at=now)
-    return False
+        return cursor.rowcount == 1
 
 
 def _mark_sent_sql():

@@ -26,7 +26,12 @@ def processes():
     }
 
 
+def _stop_on_sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main():
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     children = {name: subprocess.Popen(command, cwd=ROOT) for name, command in processes().items()}
     print(
         f"\nDemo running on http://localhost:{PORT}/\n"

@@ -126,12 +126,7 @@ class EmailDetailView(CourseView):
     @extend_schema(responses={200: EmailSerializer, 409: ConflictSerializer},
                    summary="Revoke a scheduled email: it stays in the history and is never sent")
     def delete(self, request, course_id, email_id):  # pylint: disable=unused-argument
-        email = find_course_email(self.course_key, email_id)
-        try:
-            scheduling.revoke_scheduled(email.send_task)
-        except api.WrongState as wrong:
-            return conflict(wrong.state)
-        return Response(self._fresh(email))
+        return act_on_send(self.course_key, email_id, scheduling.revoke_scheduled)
 
     def _fresh(self, email):
         return EmailPresenter(self.course_key).present(find_course_email(self.course_key, email.pk))
@@ -143,9 +138,14 @@ class EmailCancelView(CourseView):
     @extend_schema(request=None, responses={200: EmailSerializer, 409: ConflictSerializer},
                    summary="Cancel a running send")
     def post(self, request, course_id, email_id):  # pylint: disable=unused-argument
-        email = find_course_email(self.course_key, email_id)
-        try:
-            api.cancel_send(email.send_task)
-        except api.WrongState as wrong:
-            return conflict(wrong.state)
-        return Response(EmailPresenter(self.course_key).present(find_course_email(self.course_key, email.pk)))
+        return act_on_send(self.course_key, email_id, api.cancel_send)
+
+
+def act_on_send(course_key, email_id, action):
+    """Apply ``action`` to the email's send; 409 with the current state when it is too late for it."""
+    email = find_course_email(course_key, email_id)
+    try:
+        action(email.send_task)
+    except api.WrongState as wrong:
+        return conflict(wrong.state)
+    return Response(EmailPresenter(course_key).present(find_course_email(course_key, email.pk)))

@@ -4,6 +4,7 @@ course-scoped views the course in the URL parsed, found and checked before any h
 """
 import re
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import InvalidPage, Paginator
 from django.utils.translation import gettext as _
@@ -151,6 +152,14 @@ class JsonApiView(APIView):
     renderer_classes = (JSONRenderer,)
     parser_classes = (JSONParser,)
     schema = ApiSchema()
+
+    def initial(self, request, *args, **kwargs):
+        # Older DRF parses JSON from the raw stream, bypassing Django's own size check.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if limit is not None and length.isdigit() and int(length) > limit:
+            raise RequestDataTooBig()
+        super().initial(request, *args, **kwargs)
 
     def handle_exception(self, exc):
         if isinstance(exc, RequestDataTooBig):

@@ -6,6 +6,7 @@ Mailbox page reads; the tests run it in-process and make it answer 4xx/5xx or dr
 connection, to prove how sends recover.
 """
 import argparse
+import asyncio
 import mailbox
 import threading
 import time
@@ -25,6 +26,8 @@ class MailSink:
         drops: drop the connection on the next N DATA commands, storing nothing.
         on_message: called with the number of messages kept so far, after each accepted
             message and before the server answers 250 (the client waits meanwhile).
+        holds: address -> list of seconds; each message to that address waits the next
+            delay of the list before it is accepted, as a slow relay answering DATA would.
 
     Also kept: ``peers``, the client (host, port) of each accepted message, in step with
     ``messages``, so tests can tell which messages shared one connection; ``resets``, how
@@ -42,6 +45,7 @@ class MailSink:
         self.peers = []
         self.resets = 0
         self.on_message = None
+        self.holds = {}
         self.lock = threading.Lock()
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):  # pylint: disable=invalid-name
@@ -65,6 +69,7 @@ class MailSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # pylint: disable=invalid-name
+        await asyncio.sleep(self._hold_for(envelope.rcpt_tos))
         with self.lock:
             if self.drops > 0:
                 self.drops -= 1
@@ -83,6 +88,12 @@ class MailSink:
         if self.on_message is not None:
             self.on_message(kept)
         return "250 2.0.0 Message accepted for delivery"
+
+    def _hold_for(self, addresses):
+        """How long to hold this message: the next delay listed for any of its recipients."""
+        with self.lock:
+            delays = [self.holds[address].pop(0) for address in addresses if self.holds.get(address)]
+        return max(delays, default=0)
 
     def recipients(self):
         """Every envelope recipient accepted so far, once per message received."""

@@ -12,6 +12,9 @@ from devsite import mailsink
 from devsite.celery import app as celery_app
 from tests import live
 
+# The engine's fixtures (a scripted mailer, ten learners in batches of four) for every test module.
+pytest_plugins = ["tests.engine_support"]
+
 
 @pytest.fixture(autouse=True)
 def celery_mode(request):

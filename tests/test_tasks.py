@@ -11,70 +11,11 @@ from django.utils import timezone
 from devsite.student.models import CourseEnrollment
 from openedx_bulkmail_plugin import leases, progress, tasks, worker
 from openedx_bulkmail_plugin.mailer import RecipientRefused, RecipientSkipped, SendingMisconfigured, TemporaryFailure
-from openedx_bulkmail_plugin.models import Batch, CourseEmail, Delivery, SendTask
+from openedx_bulkmail_plugin.models import Batch, Delivery, SendTask
 from tests import factories
-from tests.sending_support import instructor, many_learners
+from tests.engine_support import ledger_written, pending_send, statuses
 
 pytestmark = pytest.mark.django_db
-
-
-class ScriptedMailer:
-    """Stands in for the Mailer: accepts every message except those scripted per address."""
-
-    outcomes = {}
-    accepted = []
-
-    def __init__(self, email, course):
-        self.email = email
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
-
-    def send(self, user):
-        scripted = self.outcomes.get(user.email)
-        outcome = scripted.pop(0) if isinstance(scripted, list) and scripted else scripted
-        if isinstance(outcome, Exception):
-            raise outcome
-        self.accepted.append(user.email)
-
-
-@pytest.fixture
-def mailer(monkeypatch):
-    monkeypatch.setattr("openedx_bulkmail_plugin.sending.Mailer", ScriptedMailer)
-    ScriptedMailer.outcomes = {}
-    ScriptedMailer.accepted = []
-    return ScriptedMailer
-
-
-@pytest.fixture
-def people(settings):
-    """Ten learners, batches of four: batches of 4, 4 and 2."""
-    settings.BULKMAIL_BATCH_SIZE = 4
-    settings.BULKMAIL_RETRY_BACKOFF_SECONDS = 0
-    factories.course()
-    return many_learners(10)
-
-
-def pending_send(targets=("learners",)):
-    email = CourseEmail.objects.create(
-        course_id=factories.COURSE_KEY, sender=instructor(), subject="Week 1", html_message="<p>Hi</p>",
-        targets=list(targets))
-    return SendTask.objects.create(email=email, state=SendTask.PENDING)
-
-
-def ledger_written(task):
-    """The send with its ledger and batches written, and no batch sent yet."""
-    progress.begin(task.id)
-    tasks.write_ledger(task.id)
-    task.refresh_from_db()
-    return task
-
-
-def statuses(task):
-    return dict(Delivery.objects.filter(task=task).values_list("user__email", "status"))
 
 
 def test_start_writes_one_ledger_row_per_recipient(people, mailer):
@@ -321,7 +262,7 @@ def test_sweep_restarts_a_send_whose_start_message_was_lost(people):
     SendTask.objects.filter(id=task.id).update(created=timezone.now() - timedelta(minutes=5))
     restarted = []
 
-    worker.restart_stuck(timezone.now() - timedelta(minutes=1), timezone.now(), restarted.append)
+    worker.restart_stuck(timezone.now(), timezone.now() - timedelta(minutes=1), timezone.now(), restarted.append)
 
     assert restarted == [task.id]
 

@@ -75,8 +75,9 @@ DEFAULTS = {
     ),
     "RETRY_MAX_ATTEMPTS": Setting(
         5, (int,),
-        "How many times a batch is tried after temporary SMTP failures (4xx, lost "
-        "connections) before its unsent recipients are marked failed.",
+        "How many temporary SMTP failures in a row (4xx, lost connections) a batch may meet "
+        "before its unsent recipients are marked failed. The count starts again whenever a "
+        "message gets through, so a long batch on a flaky link is not failed for old troubles.",
         minimum=1,
     ),
     "RETRY_BACKOFF_SECONDS": Setting(

@@ -53,14 +53,14 @@ def finish(batch):
         state=Batch.DONE, lease_expires=None) == 1
 
 
-def release_for_retry(batch, attempts, now=None):
+def release_for_retry(batch, attempts, now=None, delay=None):
     """
     Hand the batch back after a temporary failure; return the delay before its next try.
 
     The delay doubles with every consecutive failed attempt, up to a cap, with jitter so
     that batches failing together do not all come back at the same second.
     """
-    delay = backoff_seconds(attempts)
+    delay = backoff_seconds(attempts) if delay is None else delay
     not_before = (now or timezone.now()) + timedelta(seconds=delay)
     Batch.objects.filter(id=batch.id, owner=batch.owner).update(
         state=Batch.PENDING, owner="", lease_expires=None, not_before=not_before, attempts=attempts)
@@ -74,11 +74,6 @@ def backoff_seconds(attempts):
         float(bulkmail_settings.RETRY_BACKOFF_SECONDS) * 2 ** max(attempts - 1, 0),
     )
     return capped / 2 + random.uniform(0, capped / 2)
-
-
-def reset_attempts(batch):
-    """A batch that got messages through again starts counting failures afresh."""
-    Batch.objects.filter(id=batch.id, owner=batch.owner).update(attempts=0)
 
 
 def unfinished(task_id):

@@ -81,8 +81,8 @@ def mark_sent(row):
     Record that the mail server accepted ``row``'s message; whether the row was still owed.
 
     False means someone settled the row meanwhile (a cancel, a failed send, or another
-    worker that took over an expired batch): the message did leave, so the row says sent,
-    and the caller stops this batch.
+    worker that took over an expired batch and whose copy was accepted first): the message
+    did leave, so the row says sent, and the caller decides whether to go on.
     """
     now = timezone.now()
     try:
@@ -118,10 +118,14 @@ _MARK_SENT_SQL = _mark_sent_sql()
 
 
 def mark(row, status, reply, attempted=True):
-    """Record a refusal or a skip of one row, keeping the server's (or the policy's) reply."""
+    """
+    Record a refusal or a skip of one row, keeping the server's (or the policy's) reply.
+
+    Returns whether the row was still owed; False when a cancel or another worker settled it.
+    """
     attempts = row.attempts + 1 if attempted else row.attempts
-    Delivery.objects.filter(id=row.id, status=Delivery.QUEUED).update(
-        status=status, last_error=reply, attempts=attempts)
+    return Delivery.objects.filter(id=row.id, status=Delivery.QUEUED).update(
+        status=status, last_error=reply, attempts=attempts) == 1
 
 
 def record_attempt(row, reply):

@@ -62,9 +62,10 @@ class Mailer:
     Another configured channel (such as Braze) is called message by message.
     """
 
-    def __init__(self, email, course, rate_limiter=None):
+    def __init__(self, email, course, rate_limiter=None, while_waiting=None):
         self.composer = CourseEmailComposer(email, course)
         self.rate_limiter = rate_limiter if rate_limiter is not None else RateLimiter.from_settings()
+        self.while_waiting = while_waiting
         self.channel = None
         self.connection = None
         self._connection_scope = None
@@ -111,7 +112,7 @@ class Mailer:
             raise RecipientSkipped(_("The learner opted out of email from this course."))
         rendered = self._render(message)
         if self.rate_limiter is not None:
-            self.rate_limiter.wait_for_turn()
+            self.rate_limiter.wait_for_turn(self.while_waiting)
         self._deliver(message, rendered)
 
     def _render(self, message):

@@ -75,6 +75,9 @@ class SendTask(models.Model):
     failed = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     failure_reason = models.TextField(blank=True)
+    restarted_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When a sweep last queued the start of this send again."),
+    )
 
     class Meta:
         ordering = ("-created",)

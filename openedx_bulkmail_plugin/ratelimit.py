@@ -14,6 +14,7 @@ from django.core.cache import caches
 from .conf import bulkmail_settings
 
 KEY_PREFIX = "bulkmail:rate"
+LONGEST_NAP_SECONDS = 1.0
 
 
 class RateLimiter:
@@ -40,14 +41,21 @@ class RateLimiter:
             return None
         return cls(per_second, caches[bulkmail_settings.RATE_LIMIT_CACHE], **fakes)
 
-    def wait_for_turn(self):
-        """Return once this message may go out without the deployment going over the rate."""
+    def wait_for_turn(self, while_waiting=None):
+        """
+        Return once this message may go out without the deployment going over the rate.
+
+        A long wait is taken in naps of at most a second, calling ``while_waiting`` before
+        each, so that the caller can keep what it holds meanwhile (a batch keeps its lease).
+        """
         while True:
             now = self.clock()
             window = math.floor(now / self.window_seconds)
             if self._take_place_in(window):
                 return
-            self.sleep(max((window + 1) * self.window_seconds - now, 0.001))
+            if while_waiting is not None:
+                while_waiting()
+            self.sleep(min(max((window + 1) * self.window_seconds - now, 0.001), LONGEST_NAP_SECONDS))
 
     def _take_place_in(self, window):
         key = f"{KEY_PREFIX}:{self.window_seconds}:{window}"

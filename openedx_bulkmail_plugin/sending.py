@@ -29,6 +29,10 @@ class Outcome:
     retry_in: float = None
 
 
+class LeaseLost(Exception):
+    """Another worker holds the batch now: stop at once, and leave the batch to it."""
+
+
 class BatchSend:
     """One claimed batch: its rows still owed a message, sent one by one over one connection."""
 
@@ -38,19 +42,24 @@ class BatchSend:
         self.email = self.task.email
         self.current = None
         self.sent = 0
-        self.lease_renewed_at = time.monotonic()
+        self.lease_renewed_at = None
 
     def run(self):
         """Send what the batch still owes; return its :class:`Outcome`."""
         if self.task.state != SendTask.PROGRESS:
             return self.finish()
+        if not self.keep_lease():
+            return self.stop()
         ledger.skip_opted_out(self.batch, self.email.course_id, _("The learner opted out of this course's email."))
         rows = ledger.rows_to_send(self.batch)
         if not rows:
             return self.finish()
         try:
-            with Mailer(self.email, platform.get_course(self.email.course_id)) as mailer:
+            course = platform.get_course(self.email.course_id)
+            with Mailer(self.email, course, while_waiting=self.hold_lease) as mailer:
                 self.send_rows(mailer, rows)
+        except LeaseLost:
+            return self.stop()
         except TemporaryFailure as failure:
             return self.retry_later(failure.reply)
         except SendingMisconfigured as error:
@@ -59,35 +68,47 @@ class BatchSend:
 
     def send_rows(self, mailer, rows):
         """
-        Send each row; stop early when the batch or its rows were taken from us.
+        Send each row; stop early when the send ended or the batch was taken from us.
+
+        A row that someone else settled meanwhile is not a reason to stop by itself: after
+        a takeover, the previous owner's copy of a message may be accepted and marked first.
+        Only a send that is no longer running, or a lease that is no longer ours, stops the
+        batch; the caller catches :class:`LeaseLost`.
 
         The Mailer promises its four outcomes; anything else it raises is a fault with this
         one message (a learner's odd data), so that row fails with the error and the batch
         goes on rather than retrying into the same fault.
         """
         for row in rows:
-            if not self.keep_lease():
-                return self.stop()
+            self.hold_lease()
             self.current = row
-            try:
-                mailer.send(row.user)
-            except RecipientRefused as refusal:
-                ledger.mark(row, Delivery.FAILED, refusal.reply)
-                continue
-            except RecipientSkipped as skip:
-                ledger.mark(row, Delivery.SKIPPED, skip.reply, attempted=False)
-                continue
-            except (TemporaryFailure, SendingMisconfigured):
-                raise
-            except Exception as error:  # pylint: disable=broad-except
-                log.exception("Bulk email batch %s could not send to ledger row %s.", self.batch.id, row.id)
-                ledger.mark(row, Delivery.FAILED, str(error) or type(error).__name__)
-                continue
-            self.sent += 1
-            if not ledger.mark_sent(row):
+            if not self.send_row(mailer, row) and not self.still_sending():
                 return self.stop()
         self.current = None
         return None
+
+    def send_row(self, mailer, row):
+        """Send one row and record its outcome; whether the row was still owed when recorded."""
+        try:
+            mailer.send(row.user)
+        except RecipientRefused as refusal:
+            return ledger.mark(row, Delivery.FAILED, refusal.reply)
+        except RecipientSkipped as skip:
+            return ledger.mark(row, Delivery.SKIPPED, skip.reply, attempted=False)
+        except (TemporaryFailure, SendingMisconfigured, LeaseLost):
+            raise
+        except Exception as error:  # pylint: disable=broad-except
+            log.exception("Bulk email batch %s could not send to ledger row %s.", self.batch.id, row.id)
+            return ledger.mark(row, Delivery.FAILED, str(error) or type(error).__name__)
+        self.sent += 1
+        return ledger.mark_sent(row)
+
+    def still_sending(self):
+        """Whether the send still runs and the batch is still ours (renewing the lease to know)."""
+        if not SendTask.objects.filter(id=self.task.id, state=SendTask.PROGRESS).exists():
+            return False
+        self.lease_renewed_at = None
+        return self.keep_lease()
 
     def stop(self):
         """Someone else settled our rows (a cancel, a failed send) or took the batch over."""
@@ -95,10 +116,17 @@ class BatchSend:
 
     def keep_lease(self):
         """Renew the lease every third of its length; False once the batch is no longer ours."""
-        if time.monotonic() - self.lease_renewed_at < bulkmail_settings.BATCH_LEASE_SECONDS / 3:
+        due = self.lease_renewed_at is None or (
+            time.monotonic() - self.lease_renewed_at >= bulkmail_settings.BATCH_LEASE_SECONDS / 3)
+        if not due:
             return True
         self.lease_renewed_at = time.monotonic()
         return leases.renew(self.batch)
+
+    def hold_lease(self):
+        """Keep the lease, also while waiting for the rate limit; raise :class:`LeaseLost` once it is gone."""
+        if not self.keep_lease():
+            raise LeaseLost()
 
     def retry_later(self, reply):
         """
@@ -129,8 +157,18 @@ class BatchSend:
         return self.finish()
 
     def finish(self):
-        """Mark the batch done; a send that ended meanwhile gets its counts frozen again."""
+        """
+        Mark the batch done; a send that ended meanwhile gets its counts frozen again first.
+
+        A batch of a running send is done only when it owes nobody a message: should rows
+        still be queued, the batch is handed back to be sent again at once rather than
+        letting the send settle with learners never mailed.
+        """
+        state = SendTask.objects.filter(id=self.task.id).values_list("state", flat=True).first()
+        if state == SendTask.PROGRESS and ledger.rows(self.batch).exists():
+            leases.release_for_retry(self.batch, self.batch.attempts, delay=0)
+            return Outcome(finished=False, retry_in=0)
+        if state in SendTask.FINISHED_STATES:
+            progress.freeze_counts(self.task.id)  # before the batch says done, so done means final
         leases.finish(self.batch)
-        if SendTask.objects.filter(id=self.task.id, state__in=SendTask.FINISHED_STATES).exists():
-            progress.freeze_counts(self.task.id)
         return Outcome(finished=True)

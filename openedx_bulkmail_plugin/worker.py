@@ -10,11 +10,14 @@ settings, each worker runs a small thread that every BULKMAIL_SWEEP_INTERVAL_SEC
   send (the dead worker may have held their messages);
 - queues again the pending batches of a send that has nothing running and made no claim
   for a whole lease (a lost message, a broker restarted without its queue);
-- queues again the start of a send stuck before its ledger was written;
+- queues again the start of a send stuck before its ledger was written, once a lease;
+- settles a send whose batches are all done but that never settled (its last worker died
+  between finishing its batch and settling);
 - starts scheduled sends that are due (:func:`.scheduling.dispatch_due`).
 
 Every re-queue is claimed by a conditional UPDATE first, so several workers sweeping at
-once queue each batch once, and a batch queued twice is still sent once (see :mod:`.leases`).
+once queue each batch (and each stuck start) once, and a batch queued twice is still sent
+once (see :mod:`.leases`).
 """
 import logging
 import threading
@@ -22,9 +25,10 @@ from datetime import timedelta
 
 from celery.signals import worker_ready
 from django.db import close_old_connections, connections
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from . import progress
 from .conf import bulkmail_settings
 from .models import Batch, SendTask
 
@@ -42,7 +46,8 @@ def sweep(now=None):
     found = {
         "expired": requeue_expired(now, tasks.enqueue_batch),
         "lost": requeue_lost(now, now - lease, tasks.enqueue_batch),
-        "restarted": restart_stuck(now - lease, now - 5 * lease, tasks.enqueue_start),
+        "restarted": restart_stuck(now, now - lease, now - 5 * lease, tasks.enqueue_start),
+        "settled": settle_finished(),
         "scheduled": dispatch_due(now),
     }
     if any(found.values()):
@@ -83,18 +88,35 @@ def _requeue_pending(batches, now, enqueue):
     return queued
 
 
-def restart_stuck(queued_before, started_before, enqueue_start):
-    """Sends whose start message never ran (or died before the ledger was committed), started again."""
+def restart_stuck(now, queued_before, started_before, enqueue_start):
+    """
+    Sends whose start message never ran (or died before the ledger was committed), started again.
+
+    Each is claimed first by stamping ``restarted_at``, and not again until a lease has
+    passed since, so the broker gets one start message per stuck send, not one per pass
+    of every worker's sweep.
+    """
+    not_lately = Q(restarted_at__isnull=True) | Q(restarted_at__lt=queued_before)
     stuck = SendTask.objects.filter(
-        Q(state__in=(SendTask.QUEUING, SendTask.PENDING), created__lt=queued_before)
-        & (Q(due__isnull=True) | Q(due__lt=queued_before))
-        | Q(state=SendTask.STARTED, started_at__lt=started_before)
-    ).values_list("id", flat=True)[:MOST_PER_SWEEP]
+        (Q(state__in=(SendTask.QUEUING, SendTask.PENDING), created__lt=queued_before)
+         & (Q(due__isnull=True) | Q(due__lt=queued_before))
+         | Q(state=SendTask.STARTED, started_at__lt=started_before))
+        & not_lately
+    )
     restarted = 0
-    for task_id in stuck:
-        enqueue_start(task_id)
-        restarted += 1
+    for task_id in stuck.values_list("id", flat=True)[:MOST_PER_SWEEP]:
+        if stuck.filter(id=task_id).update(restarted_at=now):
+            enqueue_start(task_id)
+            restarted += 1
     return restarted
+
+
+def settle_finished():
+    """Sends still in progress whose every batch is done: the worker that should have settled them died."""
+    unfinished = Batch.objects.filter(task_id=OuterRef("id")).exclude(state=Batch.DONE)
+    any_batch = Batch.objects.filter(task_id=OuterRef("id"))
+    finished = SendTask.objects.filter(state=SendTask.PROGRESS).filter(Exists(any_batch), ~Exists(unfinished))
+    return sum(progress.settle(task_id) for task_id in finished.values_list("id", flat=True)[:MOST_PER_SWEEP])
 
 
 def dispatch_due(now):

@@ -130,12 +130,14 @@ def test_same_batch_message_delivered_twice_sends_no_duplicate(
     assert Counter(smtp_server.recipients()) == Counter({learner.email: 1 for learner in learners})
 
 
-def test_cancel_mid_send_stops_the_mail_and_skips_the_unsent(start_worker, smtp_server, course_with_learners):
+@pytest.mark.parametrize("cancel_at", [40, 47], ids=["on-a-batch-boundary", "mid-batch"])
+def test_cancel_mid_send_stops_the_mail_and_skips_the_unsent(
+        start_worker, smtp_server, course_with_learners, cancel_at):
     course_with_learners(300)
     task_holder = {}
 
     def cancel_at_fortieth(kept):
-        if kept == 40:
+        if kept == cancel_at:
             in_own_thread(lambda: api.cancel_send(SendTask.objects.get(id=task_holder["task"].id)))
 
     smtp_server.on_message = cancel_at_fortieth
@@ -147,7 +149,7 @@ def test_cancel_mid_send_stops_the_mail_and_skips_the_unsent(start_worker, smtp_
     task.refresh_from_db()
 
     assert task.state == SendTask.REVOKED
-    assert len(smtp_server.messages) <= 40 + 2  # at most the one in flight on each of the two processes
+    assert len(smtp_server.messages) <= cancel_at + 2  # at most the one in flight on each of the two processes
     assert task.sent == len(smtp_server.messages)
     assert task.skipped == 300 - task.sent
     assert Delivery.objects.filter(task=task, status=Delivery.QUEUED).count() == 0

@@ -140,3 +140,26 @@ def test_send_completes_after_the_broker_lost_every_message(start_worker, smtp_s
     assert lost["messages"] > 0
     assert Counter(smtp_server.recipients()) == Counter({person.email: 1 for person in people})
     assert (task.state, task.sent) == (SendTask.SUCCESS, 400)
+
+
+def test_batch_taken_over_while_its_first_owner_waits_on_the_relay_still_mails_everyone(
+        start_worker, smtp_server, learners):
+    """
+    The first owner's copy of a held message is accepted after a second worker took the
+    batch over and sent that learner's copy too: the batch must still mail everyone else.
+    """
+    people, sender = learners
+    held = people[4]
+    smtp_server.holds = {held.email: [9, 5]}  # longer than the lease, then the takeover's copy
+    takeover = {**FAST, "BULKMAIL_SWEEP_INTERVAL_SECONDS": 1}
+    start_worker(concurrency=2, **takeover)  # the second process is free to take the batch over
+
+    task = wait_until(finished(send_to_learners(sender)), timeout=120)
+
+    delivered = Counter(smtp_server.recipients())
+    assert set(delivered) == {person.email for person in people}
+    assert sum(delivered.values()) - len(delivered) <= 1  # the held learner's second copy at most
+    assert task.state == SendTask.SUCCESS
+    counts = api.counts(task)
+    assert counts == {"total": 100, "sent": 100, "failed": 0, "skipped": 0}
+    assert not Delivery.objects.filter(task=task, status=Delivery.QUEUED).exists()

@@ -58,10 +58,10 @@ setup(
             "openedx_bulkmail_plugin = openedx_bulkmail_plugin.apps:BulkMailConfig",
         ],
         "openedx.ace.channel": [
-            "bulkmail_email = openedx_bulkmail_plugin.channel:BulkMailEmailChannel",
+            "bulkmail_email = openedx_bulkmail_plugin.sending.channel:BulkMailEmailChannel",
         ],
         "openedx.ace.policy": [
-            "bulkmail_course_optout = openedx_bulkmail_plugin.policy:CourseOptoutPolicy",
+            "bulkmail_course_optout = openedx_bulkmail_plugin.sending.policy:CourseOptoutPolicy",
         ],
     },
     classifiers=[

@@ -29,9 +29,9 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
 
-from openedx_bulkmail_plugin import leases, tasks  # noqa: E402
 from openedx_bulkmail_plugin.models import Batch, CourseEmail, SendTask  # noqa: E402
-from openedx_bulkmail_plugin.sending import BatchSend  # noqa: E402
+from openedx_bulkmail_plugin.sending import leases, tasks  # noqa: E402
+from openedx_bulkmail_plugin.sending.batch import BatchSend  # noqa: E402
 
 
 def measured(action):

@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
-from . import leases, ledger, progress, recipients
+from . import recipients
 from .conf import bulkmail_settings
 from .models import CourseEmail, Delivery, SendTask
+from .sending import leases, ledger, progress, tasks
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +157,8 @@ def _queue_start(task_id, from_state=None):
     A broker that cannot take it now leaves the send waiting (QUEUING or PENDING); the
     workers' sweep queues it again, so the request that created it still succeeds.
     """
-    from .tasks import enqueue_start  # pylint: disable=import-outside-toplevel  (tasks import the mailer stack)
-
     try:
-        enqueue_start(task_id)
+        tasks.enqueue_start(task_id)
     except BrokerError:
         log.exception("Could not queue bulk email send %s; the worker sweep will queue it again.", task_id)
         return

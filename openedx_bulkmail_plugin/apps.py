@@ -38,7 +38,7 @@ class BulkMailConfig(AppConfig):
     }
 
     def ready(self):
-        from . import worker  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import  (the worker sweep)
+        from . import sweeper  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import  (the worker sweep)
         from .conf import validate_settings  # pylint: disable=import-outside-toplevel
 
         validate_settings()

@@ -4,8 +4,8 @@ server to answer something in particular: what the engine's unit tests share.
 """
 import pytest
 
-from openedx_bulkmail_plugin import progress, tasks
 from openedx_bulkmail_plugin.models import CourseEmail, Delivery, SendTask
+from openedx_bulkmail_plugin.sending import progress, tasks
 from tests import factories
 from tests.sending_support import instructor, many_learners
 
@@ -42,7 +42,7 @@ class ScriptedMailer:
 
 @pytest.fixture
 def mailer(monkeypatch):
-    monkeypatch.setattr("openedx_bulkmail_plugin.sending.Mailer", ScriptedMailer)
+    monkeypatch.setattr("openedx_bulkmail_plugin.sending.batch.Mailer", ScriptedMailer)
     ScriptedMailer.outcomes = {}
     ScriptedMailer.accepted = []
     return ScriptedMailer

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from openedx_bulkmail_plugin import api, progress, tasks
+from openedx_bulkmail_plugin import api
 from openedx_bulkmail_plugin.models import Batch, CourseEmail, Delivery, SendTask
+from openedx_bulkmail_plugin.sending import progress, tasks
 from tests import factories
 from tests.sending_support import instructor, many_learners
 

@@ -6,8 +6,8 @@ from django.core.mail import get_connection
 from edx_ace import ace, presentation
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_bulkmail_plugin.channel import BulkMailEmailChannel, list_id, sending_over
-from openedx_bulkmail_plugin.message import build_message
+from openedx_bulkmail_plugin.sending.channel import BulkMailEmailChannel, list_id, sending_over
+from openedx_bulkmail_plugin.sending.message import build_message
 from openedx_bulkmail_plugin.unsubscribe.tokens import read_token
 from tests import factories
 from tests.course_emails import course_email

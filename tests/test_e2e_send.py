@@ -10,8 +10,9 @@ from collections import Counter
 import pytest
 from django.db import connections
 
-from openedx_bulkmail_plugin import api, progress, tasks
+from openedx_bulkmail_plugin import api
 from openedx_bulkmail_plugin.models import Batch, CourseEmail, Delivery, SendTask
+from openedx_bulkmail_plugin.sending import progress, tasks
 from tests import factories
 from tests.live import TEST_QUEUE
 from tests.sending_support import finished, instructor, many_learners, send_to_learners, wait_until

@@ -16,11 +16,12 @@ from django.core.cache import caches
 from django.db import connections
 from django.utils import timezone
 
-from openedx_bulkmail_plugin import api, leases, ledger, tasks, worker
-from openedx_bulkmail_plugin.mailer import RecipientRefused
+from openedx_bulkmail_plugin import api, sweeper
 from openedx_bulkmail_plugin.models import Batch, Delivery, SendTask
-from openedx_bulkmail_plugin.ratelimit import RateLimiter
-from openedx_bulkmail_plugin.sending import BatchSend
+from openedx_bulkmail_plugin.sending import leases, ledger, tasks
+from openedx_bulkmail_plugin.sending.batch import BatchSend
+from openedx_bulkmail_plugin.sending.mailer import RecipientRefused
+from openedx_bulkmail_plugin.sending.ratelimit import RateLimiter
 from tests.engine_support import ledger_written, pending_send, statuses
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,7 +91,7 @@ def test_sweep_settles_a_send_whose_worker_died_between_its_last_batch_and_settl
         BatchSend(leases.claim(batch.id, "worker")).run()  # every batch done; the settle never ran
     assert SendTask.objects.get(id=task.id).state == SendTask.PROGRESS
 
-    worker.sweep()
+    sweeper.sweep()
 
     task.refresh_from_db()
     assert (task.state, task.total, task.sent) == (SendTask.SUCCESS, 10, 10)
@@ -103,7 +104,7 @@ def test_sweep_leaves_a_send_with_a_batch_still_running_alone(people, mailer):
         BatchSend(leases.claim(batch.id, "worker")).run()
     leases.claim(running.id, "busy-worker")
 
-    worker.sweep()
+    sweeper.sweep()
 
     assert SendTask.objects.get(id=task.id).state == SendTask.PROGRESS
 
@@ -169,7 +170,7 @@ def test_several_sweeps_queue_a_stuck_start_once(people, monkeypatch):
     monkeypatch.setattr(tasks, "enqueue_start", restarted.append)
 
     for _ in range(3):
-        worker.sweep()
+        sweeper.sweep()
 
     assert restarted == [stuck.id]
 
@@ -183,7 +184,7 @@ def test_several_sweeps_queue_a_send_stuck_in_started_once(people, monkeypatch):
     monkeypatch.setattr(tasks, "enqueue_start", restarted.append)
 
     for _ in range(3):
-        worker.sweep()
+        sweeper.sweep()
 
     assert restarted == [stuck.id]
 
@@ -195,7 +196,7 @@ def test_stuck_start_is_queued_again_once_a_lease_has_passed_since(people, monke
     restarted = []
     monkeypatch.setattr(tasks, "enqueue_start", restarted.append)
 
-    worker.sweep()
-    worker.sweep(now=timezone.now() + timedelta(seconds=6))
+    sweeper.sweep()
+    sweeper.sweep(now=timezone.now() + timedelta(seconds=6))
 
     assert restarted == [stuck.id, stuck.id]

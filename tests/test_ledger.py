@@ -5,9 +5,9 @@ batches by id range, marked row by row.
 import pytest
 from django.utils import timezone
 
-from openedx_bulkmail_plugin import ledger, progress
 from openedx_bulkmail_plugin.models import Batch, CourseEmail, Delivery, SendTask
 from openedx_bulkmail_plugin.recipients import recipients_queryset
+from openedx_bulkmail_plugin.sending import ledger, progress
 from tests import factories
 from tests.sending_support import instructor, many_learners
 

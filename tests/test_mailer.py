@@ -15,7 +15,7 @@ from edx_ace.channel.mixins import EmailChannelMixin
 from edx_ace.errors import FatalChannelDeliveryError, RecoverableChannelDeliveryError
 
 from devsite import mailsink
-from openedx_bulkmail_plugin.mailer import (
+from openedx_bulkmail_plugin.sending.mailer import (
     Mailer,
     RecipientRefused,
     RecipientSkipped,
@@ -23,7 +23,7 @@ from openedx_bulkmail_plugin.mailer import (
     TemporaryFailure,
     delivery_failure,
 )
-from openedx_bulkmail_plugin.ratelimit import RateLimiter
+from openedx_bulkmail_plugin.sending.ratelimit import RateLimiter
 from tests import factories
 from tests.course_emails import course_email
 

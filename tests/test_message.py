@@ -11,9 +11,9 @@ from edx_ace.channel import ChannelType
 from opaque_keys.edx.keys import CourseKey
 
 from openedx_bulkmail_plugin import platform
-from openedx_bulkmail_plugin.channel import BulkMailEmailChannel
-from openedx_bulkmail_plugin.message import build_message, render_preview
-from openedx_bulkmail_plugin.policy import CourseOptoutPolicy
+from openedx_bulkmail_plugin.sending.channel import BulkMailEmailChannel
+from openedx_bulkmail_plugin.sending.message import build_message, render_preview
+from openedx_bulkmail_plugin.sending.policy import CourseOptoutPolicy
 from openedx_bulkmail_plugin.unsubscribe.tokens import unsubscribe_url
 from tests import factories
 from tests.course_emails import course_email

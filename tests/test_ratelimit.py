@@ -4,7 +4,7 @@ The deployment-wide sending rate, counted in the shared cache, with a clock the 
 import pytest
 from django.core.cache import caches
 
-from openedx_bulkmail_plugin.ratelimit import RateLimiter
+from openedx_bulkmail_plugin.sending.ratelimit import RateLimiter
 
 
 class FakeClock:

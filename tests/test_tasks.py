@@ -9,9 +9,15 @@ import pytest
 from django.utils import timezone
 
 from devsite.student.models import CourseEnrollment
-from openedx_bulkmail_plugin import leases, progress, tasks, worker
-from openedx_bulkmail_plugin.mailer import RecipientRefused, RecipientSkipped, SendingMisconfigured, TemporaryFailure
+from openedx_bulkmail_plugin import sweeper
 from openedx_bulkmail_plugin.models import Batch, Delivery, SendTask
+from openedx_bulkmail_plugin.sending import leases, progress, recovery, tasks
+from openedx_bulkmail_plugin.sending.mailer import (
+    RecipientRefused,
+    RecipientSkipped,
+    SendingMisconfigured,
+    TemporaryFailure,
+)
 from tests import factories
 from tests.engine_support import ledger_written, pending_send, statuses
 
@@ -229,7 +235,7 @@ def test_sweep_queues_again_a_batch_whose_lease_expired(people):
     Batch.objects.filter(id=batch.id).update(lease_expires=timezone.now() - timedelta(seconds=1))
     queued = []
 
-    worker.requeue_expired(timezone.now(), queued.append)
+    recovery.requeue_expired(timezone.now(), queued.append)
 
     assert batch.id in queued
     assert Batch.objects.get(id=batch.id).state == Batch.PENDING
@@ -241,8 +247,8 @@ def test_sweep_leaves_a_batch_on_a_live_lease_alone(people):
     leases.claim(batch.id, "busy-worker")
     queued = []
 
-    worker.requeue_expired(timezone.now(), queued.append)
-    worker.requeue_lost(timezone.now(), timezone.now() + timedelta(hours=1), queued.append)
+    recovery.requeue_expired(timezone.now(), queued.append)
+    recovery.requeue_lost(timezone.now(), timezone.now() + timedelta(hours=1), queued.append)
 
     assert batch.id not in queued
 
@@ -251,8 +257,8 @@ def test_sweep_queues_again_the_batches_of_a_send_that_stalled(people):
     task = ledger_written(pending_send())
     queued = []
 
-    worker.requeue_lost(timezone.now(), timezone.now() + timedelta(seconds=1), queued.append)
-    worker.requeue_lost(timezone.now(), timezone.now() - timedelta(seconds=60), queued.append)
+    recovery.requeue_lost(timezone.now(), timezone.now() + timedelta(seconds=1), queued.append)
+    recovery.requeue_lost(timezone.now(), timezone.now() - timedelta(seconds=60), queued.append)
 
     assert sorted(queued) == sorted(Batch.objects.filter(task=task).values_list("id", flat=True))
 
@@ -262,7 +268,7 @@ def test_sweep_restarts_a_send_whose_start_message_was_lost(people):
     SendTask.objects.filter(id=task.id).update(created=timezone.now() - timedelta(minutes=5))
     restarted = []
 
-    worker.restart_stuck(timezone.now(), timezone.now() - timedelta(minutes=1), timezone.now(), restarted.append)
+    recovery.restart_stuck(timezone.now(), timezone.now() - timedelta(minutes=1), timezone.now(), restarted.append)
 
     assert restarted == [task.id]
 
@@ -270,7 +276,7 @@ def test_sweep_restarts_a_send_whose_start_message_was_lost(people):
 def test_sweep_runs_due_scheduled_sends(people, monkeypatch):
     monkeypatch.setattr("openedx_bulkmail_plugin.scheduling.dispatch_due", lambda now=None: 1)
 
-    assert worker.sweep()["scheduled"] == 1
+    assert sweeper.sweep()["scheduled"] == 1
 
 
 def test_sweep_also_queues_again_the_pending_batches_of_a_dead_workers_send(people):
@@ -280,7 +286,7 @@ def test_sweep_also_queues_again_the_pending_batches_of_a_dead_workers_send(peop
     Batch.objects.filter(id=first.id).update(lease_expires=timezone.now() - timedelta(seconds=1))
     queued = []
 
-    worker.requeue_expired(timezone.now(), queued.append)
+    recovery.requeue_expired(timezone.now(), queued.append)
 
     assert sorted(queued) == sorted([first.id] + [batch.id for batch in others])
 
@@ -288,7 +294,7 @@ def test_sweep_also_queues_again_the_pending_batches_of_a_dead_workers_send(peop
 def test_sweeper_is_off_when_its_interval_is_zero(settings):
     settings.BULKMAIL_SWEEP_INTERVAL_SECONDS = 0
 
-    assert worker.start_sweeper(sender=None) is None
+    assert sweeper.start_sweeper(sender=None) is None
 
 
 def test_sweeper_thread_goes_on_after_a_failed_sweep(monkeypatch):
@@ -301,7 +307,7 @@ def test_sweeper_thread_goes_on_after_a_failed_sweep(monkeypatch):
             raise RuntimeError("database went away")
         stop.set()
 
-    monkeypatch.setattr(worker, "sweep", failing_then_stopping)
-    worker._sweep_forever(None, 0.01, stop)  # pylint: disable=protected-access
+    monkeypatch.setattr(sweeper, "sweep", failing_then_stopping)
+    sweeper._sweep_forever(None, 0.01, stop)  # pylint: disable=protected-access
 
     assert len(sweeps) == 2

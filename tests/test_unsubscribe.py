@@ -9,8 +9,8 @@ from django.test import Client
 from opaque_keys.edx.keys import CourseKey
 
 from devsite.bulk_email.models import Optout
-from openedx_bulkmail_plugin.message import build_message
 from openedx_bulkmail_plugin.models import CourseEmail
+from openedx_bulkmail_plugin.sending.message import build_message
 from openedx_bulkmail_plugin.unsubscribe.tokens import make_token, unsubscribe_url
 from tests import factories
 

@@ -17,8 +17,8 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from ... import api
-from ...message import render_preview
 from ...models import CourseEmail, Delivery, SendTask
+from ...sending.message import render_preview
 from .base import CoursePagination, CourseView, extend_schema, find_course_email
 from .serializers import StrictSerializer, utc_text
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import leases, ledger, platform, progress
-from .conf import bulkmail_settings
+from .. import platform
+from ..conf import bulkmail_settings
+from ..models import Delivery, SendTask
+from . import leases, ledger, progress
 from .mailer import Mailer, RecipientRefused, RecipientSkipped, SendingMisconfigured, TemporaryFailure
-from .models import Delivery, SendTask
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ The ACE email channel of course mail: one SMTP connection per batch, list header
 
 ACE's stock ``django_email`` channel opens a connection per message and adds no list
 headers. This channel sends over the connection the batch's
-:class:`~openedx_bulkmail_plugin.mailer.Mailer` opened (handed over through a context
+:class:`~openedx_bulkmail_plugin.sending.mailer.Mailer` opened (handed over through a context
 variable, since ACE instantiates channels once per process and calls ``deliver`` with the
 message only), and adds ``List-Unsubscribe`` with RFC 8058 one-click, ``List-Id`` and a
 ``Message-ID`` that is the same every time one send is delivered to one learner.
@@ -22,7 +22,7 @@ from edx_ace.channel import Channel
 from edx_ace.channel.mixins import EmailChannelMixin
 from opaque_keys.edx.keys import CourseKey
 
-from . import platform
+from .. import platform
 
 _current_connection = ContextVar("bulkmail_mail_connection", default=None)
 NOT_DOT_ATOM = re.compile(r"[^A-Za-z0-9_-]+")

@@ -9,7 +9,7 @@ from edx_ace.channel import ChannelType
 from edx_ace.policy import Policy, PolicyResult
 from opaque_keys.edx.keys import CourseKey
 
-from . import platform
+from .. import platform
 from .message import APP_LABEL, MESSAGE_NAME
 
 

@@ -11,7 +11,7 @@ import time
 
 from django.core.cache import caches
 
-from .conf import bulkmail_settings
+from ..conf import bulkmail_settings
 
 KEY_PREFIX = "bulkmail:rate"
 LONGEST_NAP_SECONDS = 1.0

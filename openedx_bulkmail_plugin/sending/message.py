@@ -21,10 +21,10 @@ from edx_ace.channel.mixins import EmailChannelMixin
 from edx_ace.message import MessageType
 from edx_ace.recipient import Recipient
 
-from . import platform
-from .conf import bulkmail_settings, from_address
-from .plaintext import html_to_text
-from .unsubscribe.tokens import unsubscribe_url
+from .. import platform
+from ..conf import bulkmail_settings, from_address
+from ..plaintext import html_to_text
+from ..unsubscribe.tokens import unsubscribe_url
 
 APP_LABEL = "openedx_bulkmail_plugin"
 MESSAGE_NAME = "course_email"

@@ -22,8 +22,8 @@ from edx_ace import policy, presentation
 from edx_ace.channel import ChannelType, channels
 from edx_ace.errors import ChannelError, RecoverableChannelDeliveryError
 
+from ..conf import bulkmail_settings
 from .channel import BulkMailEmailChannel, sending_over
-from .conf import bulkmail_settings
 from .message import CourseEmailComposer
 from .ratelimit import RateLimiter
 

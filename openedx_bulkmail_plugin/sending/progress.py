@@ -12,7 +12,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Delivery, SendTask
+from ..models import Delivery, SendTask
 
 STATUS_COUNTS = {"sent": Delivery.SENT, "failed": Delivery.FAILED, "skipped": Delivery.SKIPPED}
 STARTABLE = (SendTask.QUEUING, SendTask.PENDING)

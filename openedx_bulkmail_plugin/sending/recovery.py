@@ -1,10 +1,10 @@
 """
-The sweep every Celery worker runs: nothing owed is left behind when a worker or a broker fails.
+Recovery: nothing owed is left behind when a worker or a broker fails.
 
 A worker killed mid-batch leaves its batch "running" on a lease that nobody renews, and the
 messages it had prefetched are gone from the broker's point of view until its visibility
 timeout (an hour on Redis) passes. Rather than depend on that, or on the LMS's Celery
-settings, each worker runs a small thread that every BULKMAIL_SWEEP_INTERVAL_SECONDS:
+settings, :func:`recover` (run by every worker's sweeper, see :mod:`openedx_bulkmail_plugin.sweeper`):
 
 - queues again the batches whose lease expired, and the other pending batches of that
   send (the dead worker may have held their messages);
@@ -12,47 +12,37 @@ settings, each worker runs a small thread that every BULKMAIL_SWEEP_INTERVAL_SEC
   for a whole lease (a lost message, a broker restarted without its queue);
 - queues again the start of a send stuck before its ledger was written, once a lease;
 - settles a send whose batches are all done but that never settled (its last worker died
-  between finishing its batch and settling);
-- starts scheduled sends that are due (:func:`.scheduling.dispatch_due`).
+  between finishing its batch and settling).
 
 Every re-queue is claimed by a conditional UPDATE first, so several workers sweeping at
 once queue each batch (and each stuck start) once, and a batch queued twice is still sent
 once (see :mod:`.leases`).
 """
 import logging
-import threading
 from datetime import timedelta
 
-from celery.signals import worker_ready
-from django.db import close_old_connections, connections
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from . import progress
-from .conf import bulkmail_settings
-from .models import Batch, SendTask
+from ..conf import bulkmail_settings
+from ..models import Batch, SendTask
+from . import progress, tasks
 
 log = logging.getLogger(__name__)
 
 MOST_PER_SWEEP = 1000
 
 
-def sweep(now=None):
-    """One pass of the sweep; returns how many batches and sends it queued again, by reason."""
-    from . import tasks  # pylint: disable=import-outside-toplevel  (the sweep is loaded at app start)
-
+def recover(now=None):
+    """One pass of recovery; returns how many batches and sends it queued again or settled, by reason."""
     now = now or timezone.now()
     lease = timedelta(seconds=bulkmail_settings.BATCH_LEASE_SECONDS)
-    found = {
+    return {
         "expired": requeue_expired(now, tasks.enqueue_batch),
         "lost": requeue_lost(now, now - lease, tasks.enqueue_batch),
         "restarted": restart_stuck(now, now - lease, now - 5 * lease, tasks.enqueue_start),
         "settled": settle_finished(),
-        "scheduled": dispatch_due(now),
     }
-    if any(found.values()):
-        log.info("Bulk email sweep: %s", found)
-    return found
 
 
 def requeue_expired(now, enqueue):
@@ -118,39 +108,3 @@ def settle_finished():
     finished = SendTask.objects.filter(state=SendTask.PROGRESS).filter(Exists(any_batch), ~Exists(unfinished))
     return sum(progress.settle(task_id) for task_id in finished.values_list("id", flat=True)[:MOST_PER_SWEEP])
 
-
-def dispatch_due(now):
-    """Start the due scheduled sends, when the scheduling module is installed."""
-    try:
-        from .scheduling import dispatch_due as dispatch  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        return 0
-    return dispatch(now=now)
-
-
-@worker_ready.connect(dispatch_uid="openedx_bulkmail_plugin.worker.start_sweeper")
-def start_sweeper(sender=None, **kwargs):  # pylint: disable=unused-argument
-    """Start this worker's sweep thread (a daemon: it ends with the worker)."""
-    interval = bulkmail_settings.SWEEP_INTERVAL_SECONDS
-    if not interval:
-        return None
-    app = getattr(sender, "app", None)
-    thread = threading.Thread(target=_sweep_forever, args=(app, interval), name="bulkmail-sweeper", daemon=True)
-    thread.start()
-    log.info("Bulk email sweep runs every %ss in this worker.", interval)
-    return thread
-
-
-def _sweep_forever(app, interval, stop=None):
-    """Sweep every ``interval`` seconds until ``stop`` is set; one failed pass never ends the thread."""
-    if app is not None:
-        app.set_current()
-    stop = stop or threading.Event()
-    while not stop.wait(interval):
-        close_old_connections()
-        try:
-            sweep()
-        except Exception:  # pylint: disable=broad-except
-            log.exception("Bulk email sweep failed; trying again in %ss.", interval)
-        finally:
-            connections.close_all()

@@ -15,8 +15,8 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from .conf import bulkmail_settings
-from .models import Batch
+from ..conf import bulkmail_settings
+from ..models import Batch
 
 EARLY_CLAIM_TOLERANCE = timedelta(seconds=1)
 

@@ -9,8 +9,8 @@ to a hundred thousand learners never holds their ids, let alone their addresses,
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
-from . import platform
-from .models import Batch, Delivery
+from .. import platform
+from ..models import Batch, Delivery
 
 
 def write(task, recipients):

@@ -1,0 +1,100 @@
+"""
+The sending engine as Celery tasks: resolve recipients -> write the ledger -> send batches -> settle.
+
+    start_send(task_id):
+        begin: QUEUING/PENDING -> STARTED (once, whoever else receives the message)
+        in one transaction: STARTED -> PROGRESS, write the ledger from the recipient query,
+            cut it into batches (or settle at once: nobody to send to)
+        fan out: one send_batch message per batch
+
+    send_batch(batch_id):
+        claim the batch (a duplicate message finds it taken and stops)
+        skip who opted out since the start; send the rest over one connection, marking
+            each ledger row as the server accepts it
+        the last batch to finish settles the send: PROGRESS -> SUCCESS, counts frozen
+
+Messages carry ids only. Each step is a conditional UPDATE, so a re-delivered message, a
+worker killed mid-batch (its lease expires; see :mod:`.recovery`) or a cancel never makes a
+second copy of a message, except the single one in flight on a worker that died.
+"""
+import logging
+
+from celery import shared_task
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ..conf import bulkmail_settings
+from ..models import Batch, SendTask
+from ..recipients import EmptySelection, UnknownGroup, recipients_queryset
+from . import leases, ledger, progress
+from .batch import BatchSend
+
+log = logging.getLogger(__name__)
+
+START_TASK_NAME = "openedx_bulkmail_plugin.tasks.start_send"
+BATCH_TASK_NAME = "openedx_bulkmail_plugin.tasks.send_batch"
+
+
+@shared_task(name=START_TASK_NAME, ignore_result=True)
+def start_send(task_id):
+    """Write the ledger of a send and fan its batches out; a second delivery does nothing twice."""
+    progress.begin(task_id)
+    if write_ledger(task_id):
+        fan_out(task_id)
+
+
+@shared_task(name=BATCH_TASK_NAME, ignore_result=True)
+def send_batch(batch_id):
+    """Send one batch if this worker can claim it; settle the send when it was the last one."""
+    batch = leases.claim(batch_id, leases.new_owner())
+    if batch is None:
+        return
+    outcome = BatchSend(batch).run()
+    if outcome.retry_in is not None:
+        enqueue_batch(batch.id, countdown=outcome.retry_in)
+    elif outcome.finished and not leases.unfinished(batch.task_id):
+        progress.settle(batch.task_id)
+
+
+def write_ledger(task_id):
+    """
+    STARTED -> PROGRESS with the ledger and its batches, in one transaction; whether this call did it.
+
+    The conditional move is the transaction's first write, so a concurrent or re-delivered
+    start waits for it and then finds nothing to do. A crash rolls everything back to
+    STARTED, and the next delivery of the message (or the worker sweep) writes it afresh.
+    """
+    with transaction.atomic():
+        if not progress.move(task_id, (SendTask.STARTED,), SendTask.PROGRESS):
+            return False
+        task = SendTask.objects.select_related("email").get(id=task_id)
+        email = task.email
+        try:
+            recipients = recipients_queryset(email.course_id, email.targets, email.sender)
+        except (UnknownGroup, EmptySelection) as error:
+            progress.fail(task_id, _("The recipients could not be found: {error}").format(error=error))
+            return False
+        task.total = ledger.write(task, recipients)
+        SendTask.objects.filter(id=task_id).update(total=task.total)
+        if task.total == 0:
+            progress.settle(task_id)
+            return False
+        ledger.split_into_batches(task, bulkmail_settings.BATCH_SIZE)
+    log.info("Bulk email send %s: ledger of %d recipients written.", task_id, task.total)
+    return True
+
+
+def fan_out(task_id):
+    """One send_batch message per pending batch of the send, in ledger order."""
+    batch_ids = Batch.objects.filter(task_id=task_id, state=Batch.PENDING).order_by("id").values_list("id", flat=True)
+    for batch_id in batch_ids.iterator():
+        enqueue_batch(batch_id)
+
+
+def enqueue_start(task_id):
+    start_send.apply_async((task_id,), queue=bulkmail_settings.CELERY_QUEUE)
+
+
+def enqueue_batch(batch_id, countdown=None):
+    send_batch.apply_async((batch_id,), queue=bulkmail_settings.CELERY_QUEUE, countdown=countdown)
+

@@ -26,6 +26,8 @@ class MailSink:
         drops: drop the connection on the next N DATA commands, storing nothing.
         on_message: called with the number of messages kept so far, after each accepted
             message and before the server answers 250 (the client waits meanwhile).
+        messages_per_session: answer MAIL with "421 Maximum message count per session" and
+            close the session once it delivered that many messages (as Amazon SES does).
         holds: address -> list of seconds; each message to that address waits the next
             delay of the list before it is accepted, as a slow relay answering DATA would.
 
@@ -46,12 +48,16 @@ class MailSink:
         self.resets = 0
         self.on_message = None
         self.holds = {}
+        self.messages_per_session = None
         self.lock = threading.Lock()
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):  # pylint: disable=invalid-name
         reply = self.sender_replies.get(address)
         if reply:
             return reply
+        if self.messages_per_session and getattr(session, "delivered", 0) >= self.messages_per_session:
+            server.transport.close()
+            return "421 4.4.2 Maximum message count per session"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -82,6 +88,7 @@ class MailSink:
             for recipient in envelope.rcpt_tos:
                 self.messages.append((recipient, message))
                 self.peers.append(session.peer)
+            session.delivered = getattr(session, "delivered", 0) + 1
             if self.maildir is not None:
                 self.maildir.add(envelope.content)
             kept = len(self.messages)

@@ -88,6 +88,38 @@ DEFAULTS = {
         "Cap on the retry delay. Keep it well under the broker's visibility timeout.",
         minimum=0,
     ),
+    "CONCURRENT_CONNECTIONS": Setting(
+        16, (int,),
+        "Mail sessions one batch keeps busy at once (and so messages in flight per worker "
+        "process). Relays answer each SMTP command after tens of milliseconds; several "
+        "sessions side by side overlap those waits. 1 sends one message at a time.",
+        minimum=1,
+    ),
+    "MESSAGES_PER_CONNECTION": Setting(
+        100, (int,),
+        "A mail session is closed and opened afresh after this many messages, as relays "
+        "such as Amazon SES limit messages per session. 0 means no limit.",
+        minimum=0,
+    ),
+    "MARK_EVERY_MESSAGES": Setting(
+        20, (int,),
+        "Accepted messages are written to the ledger in groups of at most this many (and "
+        "at least every 50 ms). A worker killed before writing a group sends those "
+        "messages again when the batch resumes, so this also bounds the duplicates of a crash.",
+        minimum=1,
+    ),
+    "OPTOUT_RECHECK_SECONDS": Setting(
+        2, (int, float),
+        "How often a running batch reads again, in one query, who opted out and whether "
+        "its send was cancelled. A learner who opts out mid-send gets nothing after that.",
+        minimum=0,
+    ),
+    "SMTP_TIMEOUT_SECONDS": Setting(
+        600, (int, float),
+        "How long a mail session waits for any reply when the site sets no EMAIL_TIMEOUT "
+        "(RFC 5321 asks clients to wait up to ten minutes for the reply to DATA).",
+        minimum=1,
+    ),
     "BATCH_LEASE_SECONDS": Setting(
         60, (int,),
         "A batch is owned by its worker for this long, renewed while it sends. A batch whose "

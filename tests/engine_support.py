@@ -2,10 +2,13 @@
 The sending engine run in-process, with a scripted mailer where a test needs the mail
 server to answer something in particular: what the engine's unit tests share.
 """
+from concurrent.futures import Future
+
 import pytest
 
 from openedx_bulkmail_plugin.models import CourseEmail, Delivery, SendTask
 from openedx_bulkmail_plugin.sending import progress, tasks
+from openedx_bulkmail_plugin.sending.outcomes import DeliveryError
 from tests import factories
 from tests.sending_support import instructor, many_learners
 
@@ -15,11 +18,13 @@ class ScriptedMailer:
     Stands in for the Mailer: accepts every message except those scripted per address.
 
     An outcome is an exception to raise, a list of them (one per try), or a callable run
-    while the message is "in flight" that returns one (or None to accept).
+    while the message is "in flight" that returns one (or None to accept). Each message
+    is answered before ``submit`` returns, one at a time.
     """
 
     outcomes = {}
     accepted = []
+    concurrency = 1
 
     def __init__(self, email, course, **options):
         self.email = email
@@ -29,6 +34,16 @@ class ScriptedMailer:
 
     def __exit__(self, *exc_info):
         return False
+
+    def submit(self, user):
+        answer = Future()
+        try:
+            self.send(user)
+        except DeliveryError as error:
+            answer.set_exception(error)
+        else:
+            answer.set_result(None)
+        return answer
 
     def send(self, user):
         scripted = self.outcomes.get(user.email)

@@ -147,7 +147,8 @@ def test_cancel_while_a_recipient_is_refused_lets_no_further_message_out(people,
     assert [statuses(task)[person.email] for person in people[2:4]] == [Delivery.SKIPPED] * 2
 
 
-def test_cancel_while_a_message_is_in_flight_stops_the_batch_after_it(people, mailer):
+def test_cancel_while_a_message_is_in_flight_stops_the_batch_once_it_is_marked(people, mailer, settings):
+    settings.BULKMAIL_MARK_EVERY_MESSAGES = 1
     task = ledger_written(pending_send())
 
     def cancelled_while_accepted():

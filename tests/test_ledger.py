@@ -80,18 +80,47 @@ def test_batches_of_one_send_ignore_rows_of_another(task):
         (ids[0], ids[-1])]
 
 
-def test_opt_outs_since_the_start_are_skipped_in_one_query(task, django_assert_num_queries):
+def test_opt_outs_since_the_start_are_skipped_and_named(task, django_assert_num_queries):
     learners = many_learners(4)
     written(task)
     ledger.split_into_batches(task, 10)
     factories.opt_out(learners[2])
     batch = Batch.objects.get(task=task)
 
-    with django_assert_num_queries(1):
-        assert ledger.skip_opted_out(batch, KEY, "opted out") == 1
+    with django_assert_num_queries(2):  # find who opted out, then skip them
+        assert ledger.skip_opted_out(batch, KEY, "opted out") == {learners[2].id}
 
     row = Delivery.objects.get(task=task, user=learners[2])
     assert (row.status, row.last_error) == (Delivery.SKIPPED, "opted out")
+
+
+def test_checking_opt_outs_when_nobody_opted_out_is_one_query(task, django_assert_num_queries):
+    many_learners(4)
+    written(task)
+    ledger.split_into_batches(task, 10)
+    batch = Batch.objects.get(task=task)
+
+    with django_assert_num_queries(1):
+        assert ledger.skip_opted_out(batch, KEY, "opted out") == set()
+
+
+def test_accepted_messages_are_marked_in_one_statement(task, django_assert_num_queries):
+    many_learners(30)
+    row_ids = list(written(task).values_list("id", flat=True))
+
+    with django_assert_num_queries(1):
+        assert ledger.mark_all_sent(row_ids) is True
+
+    assert set(Delivery.objects.filter(task=task).values_list("status", flat=True)) == {Delivery.SENT}
+
+
+def test_group_with_rows_someone_settled_meanwhile_says_so_and_records_the_truth(task):
+    many_learners(3)
+    row_ids = list(written(task).order_by("id").values_list("id", flat=True))
+    Delivery.objects.filter(id=row_ids[1]).update(status=Delivery.SKIPPED)
+
+    assert ledger.mark_all_sent(row_ids) is False
+    assert set(Delivery.objects.filter(task=task).values_list("status", flat=True)) == {Delivery.SENT}
 
 
 def test_marking_a_row_sent_records_when(task):

@@ -140,20 +140,9 @@ def test_message_after_a_temporary_failure_goes_through(smtp_settings, email, co
     assert smtp_settings.recipients() == [next_one.email]
 
 
-def test_dropped_connection_raises_temporary_failure(smtp_settings, email, course):
-    smtp_settings.drops = 1
-
-    with Mailer(email, course) as mailer, pytest.raises(TemporaryFailure):
-        mailer.send(factories.learner())
-
-    assert smtp_settings.recipients() == []
-
-
-def test_fresh_mailer_delivers_after_a_dropped_connection(smtp_settings, email, course):
+def test_dropped_connection_is_reopened_and_the_message_tried_once_more(smtp_settings, email, course):
     person = factories.learner()
     smtp_settings.drops = 1
-    with Mailer(email, course) as mailer, pytest.raises(TemporaryFailure):
-        mailer.send(person)
 
     with Mailer(email, course) as mailer:
         mailer.send(person)
@@ -161,9 +150,18 @@ def test_fresh_mailer_delivers_after_a_dropped_connection(smtp_settings, email, 
     assert smtp_settings.recipients() == [person.email]
 
 
-def test_same_mailer_reconnects_after_a_dropped_connection(smtp_settings, email, course):
+def test_connection_dropped_again_on_the_new_session_is_temporary_failure(smtp_settings, email, course):
+    smtp_settings.drops = 2
+
+    with Mailer(email, course) as mailer, pytest.raises(TemporaryFailure):
+        mailer.send(factories.learner())
+
+    assert smtp_settings.recipients() == []
+
+
+def test_same_mailer_goes_on_after_a_temporary_failure_of_its_session(smtp_settings, email, course):
     dropped, next_one, last = learners(3)
-    smtp_settings.drops = 1
+    smtp_settings.drops = 2
 
     with Mailer(email, course) as mailer:
         with pytest.raises(TemporaryFailure):
@@ -173,6 +171,44 @@ def test_same_mailer_reconnects_after_a_dropped_connection(smtp_settings, email,
 
     assert smtp_settings.recipients() == [next_one.email, last.email]
     assert smtp_settings.connections_used() == 1
+
+
+def test_session_closed_for_too_many_messages_is_reopened_and_sending_goes_on(smtp_settings, email, course):
+    people = learners(5)
+    smtp_settings.messages_per_session = 2
+
+    with Mailer(email, course) as mailer:
+        for person in people:
+            mailer.send(person)
+
+    assert smtp_settings.recipients() == [person.email for person in people]
+    assert smtp_settings.connections_used() == 3
+
+
+def test_session_is_recycled_after_the_configured_number_of_messages(smtp_settings, settings, email, course):
+    settings.BULKMAIL_MESSAGES_PER_CONNECTION = 2
+    people = learners(5)
+
+    with Mailer(email, course) as mailer:
+        for person in people:
+            mailer.send(person)
+
+    assert smtp_settings.connections_used() == 3
+    assert smtp_settings.recipients() == [person.email for person in people]
+
+
+def test_messages_are_in_flight_side_by_side(smtp_settings, settings, email, course):
+    settings.BULKMAIL_CONCURRENT_CONNECTIONS = 2
+    slow, quick = learners(2)
+    smtp_settings.holds = {slow.email: [1.0]}
+
+    with Mailer(email, course) as mailer:
+        answers = [mailer.submit(slow), mailer.submit(quick)]
+        for answer in answers:
+            answer.result(timeout=10)
+
+    assert smtp_settings.recipients() == [quick.email, slow.email]
+    assert smtp_settings.connections_used() == 2
 
 
 def test_unreachable_server_is_temporary_failure(settings, email, course):

@@ -1,13 +1,22 @@
 """
-Sending one claimed batch over one mail connection, and what each kind of failure means.
+Sending one claimed batch: many messages in flight, outcomes written to the ledger in groups.
 
-Every row is marked in the ledger right after the mail server accepts its message. A
-refusal for one recipient marks that row and goes on; a temporary failure hands the batch
-back for a later retry of the rows still owed; a misconfigured site fails the whole send
-with a reason the instructor can read.
+    rows still owed  ->  skip who opted out (one query, again every few seconds)
+                     ->  render, wait for the rate limit, hand to a free mail session
+                     ->  collect outcomes  ->  mark accepted rows in grouped UPDATEs
+
+The batch's own thread does all the database work, keeps the lease while anything waits
+(a slow relay, the rate limit) and decides when to stop: a cancel, a send that failed, or
+a lease another worker now holds. A row someone else settled meanwhile is no reason to
+stop by itself: after a takeover, the previous owner's copy may be accepted first.
+
+A refusal for one recipient marks that row and goes on; a temporary failure hands the
+batch back for a later retry of the rows still owed; a misconfigured site fails the whole
+send with a reason the instructor can read.
 """
 import logging
 import time
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -17,9 +26,14 @@ from .. import platform
 from ..conf import bulkmail_settings
 from ..models import Delivery, SendTask
 from . import leases, ledger, progress
-from .mailer import Mailer, RecipientRefused, RecipientSkipped, SendingMisconfigured, TemporaryFailure
+from .mailer import Mailer
+from .outcomes import RecipientRefused, RecipientSkipped, SendingMisconfigured, TemporaryFailure
+from .policy import known_opt_outs
 
 log = logging.getLogger(__name__)
+
+MARK_EVERY_SECONDS = 0.05
+LONGEST_WAIT_SECONDS = 1.0
 
 
 @dataclass
@@ -35,15 +49,22 @@ class LeaseLost(Exception):
 
 
 class BatchSend:
-    """One claimed batch: its rows still owed a message, sent one by one over one connection."""
+    """One claimed batch: its rows still owed a message, sent over several sessions at once."""
 
     def __init__(self, batch):
         self.batch = batch
         self.task = batch.task
         self.email = self.task.email
-        self.current = None
-        self.sent = 0
         self.lease_renewed_at = None
+        self.ledger_marks = ledger.Marks()
+        self.in_flight = {}
+        self.trouble = None
+        self.trouble_row = None
+        self.stopping = False
+        self.lease_is_lost = False
+        self.opted_out = set()
+        self.checked_at = None
+        self.delivered = 0
 
     def run(self):
         """Send what the batch still owes; return its :class:`Outcome`."""
@@ -51,58 +72,119 @@ class BatchSend:
             return self.finish()
         if not self.keep_lease():
             return self.stop()
-        ledger.skip_opted_out(self.batch, self.email.course_id, _("The learner opted out of this course's email."))
         rows = ledger.rows_to_send(self.batch)
-        if not rows:
-            return self.finish()
+        self.check_send()
+        if self.stopping:
+            return self.stop()
         try:
-            course = platform.get_course(self.email.course_id)
-            with Mailer(self.email, course, while_waiting=self.hold_lease) as mailer:
-                self.send_rows(mailer, rows)
+            with known_opt_outs(self.email.course_id, self.opted_out):
+                self.send_all(rows)
         except LeaseLost:
             return self.stop()
-        except TemporaryFailure as failure:
-            return self.retry_later(failure.reply)
-        except SendingMisconfigured as error:
-            return self.fail_send(error.reply)
-        return self.finish()
+        except (TemporaryFailure, SendingMisconfigured) as trouble:
+            self.trouble = self.trouble or trouble
+        if isinstance(self.trouble, TemporaryFailure):
+            return self.retry_later(self.trouble.reply)
+        if isinstance(self.trouble, SendingMisconfigured):
+            return self.fail_send(self.trouble.reply)
+        return self.stop() if self.stopping else self.finish()
 
-    def send_rows(self, mailer, rows):
-        """
-        Send each row; stop early when the send ended or the batch was taken from us.
+    def send_all(self, rows):
+        """Hand every row to the mailer, keeping at most its concurrency in flight; then drain."""
+        if not rows:
+            return
+        course = platform.get_course(self.email.course_id)
+        with Mailer(self.email, course, while_waiting=self.hold_lease) as mailer:
+            try:
+                for row in rows:
+                    self.tend()
+                    if self.stopping or self.trouble is not None:
+                        break
+                    if row.user_id not in self.opted_out:
+                        self.make_room(mailer.concurrency)
+                        self.submit(mailer, row)
+            finally:
+                self.drain()
+                self.record_marks()
 
-        A row that someone else settled meanwhile is not a reason to stop by itself: after
-        a takeover, the previous owner's copy of a message may be accepted and marked first.
-        Only a send that is no longer running, or a lease that is no longer ours, stops the
-        batch; the caller catches :class:`LeaseLost`.
-
-        The Mailer promises its four outcomes; anything else it raises is a fault with this
-        one message (a learner's odd data), so that row fails with the error and the batch
-        goes on rather than retrying into the same fault.
-        """
-        for row in rows:
-            self.hold_lease()
-            self.current = row
-            if not self.send_row(mailer, row) and not self.still_sending():
-                return self.stop()
-        self.current = None
-        return None
-
-    def send_row(self, mailer, row):
-        """Send one row and record its outcome; whether the row was still owed when recorded."""
+    def submit(self, mailer, row):
         try:
-            mailer.send(row.user)
-        except RecipientRefused as refusal:
-            return ledger.mark(row, Delivery.FAILED, refusal.reply)
-        except RecipientSkipped as skip:
-            return ledger.mark(row, Delivery.SKIPPED, skip.reply, attempted=False)
-        except (TemporaryFailure, SendingMisconfigured, LeaseLost):
+            future = mailer.submit(row.user)
+        except LeaseLost:
             raise
         except Exception as error:  # pylint: disable=broad-except
-            log.exception("Bulk email batch %s could not send to ledger row %s.", self.batch.id, row.id)
-            return ledger.mark(row, Delivery.FAILED, str(error) or type(error).__name__)
-        self.sent += 1
-        return ledger.mark_sent(row)
+            self.settle_row(row, error)
+            return
+        self.in_flight[future] = row
+
+    def tend(self):
+        """Between two messages: keep the lease, mark what was accepted, re-check opt-outs and the send."""
+        self.hold_lease()
+        self.collect(timeout=0)
+        if self.ledger_marks.due(MARK_EVERY_SECONDS, bulkmail_settings.MARK_EVERY_MESSAGES):
+            self.record_marks()
+        if time.monotonic() - self.checked_at >= bulkmail_settings.OPTOUT_RECHECK_SECONDS:
+            self.check_send()
+
+    def make_room(self, concurrency):
+        """Wait until fewer than ``concurrency`` messages are in flight, keeping the lease and marks meanwhile."""
+        while len(self.in_flight) >= concurrency:
+            self.collect(timeout=LONGEST_WAIT_SECONDS)
+            self.hold_lease()
+            if self.ledger_marks.due(MARK_EVERY_SECONDS, bulkmail_settings.MARK_EVERY_MESSAGES):
+                self.record_marks()
+
+    def drain(self):
+        """Wait for every message in flight: whatever happens next, each one's outcome is recorded."""
+        while self.in_flight:
+            self.collect(timeout=LONGEST_WAIT_SECONDS)
+            if self.in_flight and not self.keep_lease():
+                self.stopping = True
+
+    def collect(self, timeout):
+        """Record the outcome of every message that finished within ``timeout`` seconds."""
+        if not self.in_flight:
+            return
+        done, _pending = wait(list(self.in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in done:
+            row = self.in_flight.pop(future)
+            error = future.exception()
+            if error is None:
+                self.delivered += 1
+                self.ledger_marks.sent(row)
+            else:
+                self.settle_row(row, error)
+
+    def settle_row(self, row, error):
+        """Record a message that was not accepted; a failure of the whole batch stops sending."""
+        if isinstance(error, (TemporaryFailure, SendingMisconfigured)):
+            if self.trouble is None:
+                self.trouble = error
+                self.trouble_row = row
+            return
+        if isinstance(error, RecipientSkipped):
+            still_owed = ledger.mark(row, Delivery.SKIPPED, error.reply, attempted=False)
+        elif isinstance(error, RecipientRefused):
+            still_owed = ledger.mark(row, Delivery.FAILED, error.reply)
+        else:  # a fault with this one message (a learner's odd data): fail the row, go on
+            log.error("Bulk email batch %s could not send to ledger row %s: %r", self.batch.id, row.id, error)
+            still_owed = ledger.mark(row, Delivery.FAILED, str(error) or type(error).__name__)
+        if not still_owed and not self.still_sending():
+            self.stopping = True
+
+    def record_marks(self):
+        """Write the accepted rows in one UPDATE; rows settled by someone else meanwhile are re-checked."""
+        if not self.ledger_marks.record() and not self.still_sending():
+            self.stopping = True
+
+    def check_send(self):
+        """Skip the rows of learners who opted out since the start; whether the send still runs."""
+        self.checked_at = time.monotonic()
+        self.opted_out |= ledger.skip_opted_out(
+            self.batch, self.email.course_id, _("The learner opted out of this course's email."))
+        if not SendTask.objects.filter(id=self.task.id, state=SendTask.PROGRESS).exists():
+            self.stopping = True
+        return not self.stopping
 
     def still_sending(self):
         """Whether the send still runs and the batch is still ours (renewing the lease to know)."""
@@ -111,10 +193,6 @@ class BatchSend:
         self.lease_renewed_at = None
         return self.keep_lease()
 
-    def stop(self):
-        """Someone else settled our rows (a cancel, a failed send) or took the batch over."""
-        log.info("Bulk email batch %s stops: its send was cancelled, failed or taken over.", self.batch.id)
-
     def keep_lease(self):
         """Renew the lease every third of its length; False once the batch is no longer ours."""
         due = self.lease_renewed_at is None or (
@@ -122,12 +200,20 @@ class BatchSend:
         if not due:
             return True
         self.lease_renewed_at = time.monotonic()
-        return leases.renew(self.batch)
+        if not leases.renew(self.batch):
+            self.lease_is_lost = True
+        return not self.lease_is_lost
 
     def hold_lease(self):
-        """Keep the lease, also while waiting for the rate limit; raise :class:`LeaseLost` once it is gone."""
+        """Keep the lease while sending or waiting; raise :class:`LeaseLost` once it is gone."""
         if not self.keep_lease():
-            raise LeaseLost()
+            self.stopping = True
+            raise LeaseLost()  # the messages in flight are still drained and recorded
+
+    def stop(self):
+        """The send was cancelled or failed (the batch is done), or another worker took the batch over."""
+        log.info("Bulk email batch %s stops: its send was cancelled, failed or taken over.", self.batch.id)
+        return Outcome(finished=True) if self.lease_is_lost else self.finish()
 
     def retry_later(self, reply):
         """
@@ -136,9 +222,9 @@ class BatchSend:
         Attempts count consecutive failures: a batch that got messages through meanwhile
         starts afresh, so a long batch on a flaky link is not failed for old troubles.
         """
-        if self.current is not None:
-            ledger.record_attempt(self.current, reply)
-        attempts = 1 if self.sent else self.batch.attempts + 1
+        if self.trouble_row is not None:
+            ledger.record_attempt(self.trouble_row, reply)
+        attempts = 1 if self.delivered else self.batch.attempts + 1
         if attempts >= bulkmail_settings.RETRY_MAX_ATTEMPTS:
             log.warning("Bulk email batch %s gives up after %d attempts: %s", self.batch.id, attempts, reply)
             ledger.settle_unsent(ledger.rows(self.batch), Delivery.FAILED, reply)

@@ -1,11 +1,13 @@
 """
-The per-recipient ledger of a send: written before the first message leaves, marked one
-row at a time as the mail server accepts each message.
+The per-recipient ledger of a send: written before the first message leaves, marked as
+the mail server accepts the messages (a few dozen rows per UPDATE, see :class:`Marks`).
 
 The ledger is written by the database itself (INSERT ... SELECT from the recipient query)
 and cut into batches by the database too (a window function over ledger ids), so a send
 to a hundred thousand learners never holds their ids, let alone their addresses, in Python.
 """
+import time
+
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
@@ -66,9 +68,16 @@ def rows(batch):
 
 
 def skip_opted_out(batch, course_key, reason):
-    """Mark skipped, in one query, the batch's unsent rows whose learner opted out since the start."""
-    return rows(batch).filter(user_id__in=platform.opted_out_user_ids(course_key)).update(
-        status=Delivery.SKIPPED, last_error=reason)
+    """
+    Mark skipped the batch's unsent rows whose learner opted out since the start.
+
+    Returns the ids of those learners: one query when nobody opted out, two when someone did.
+    """
+    opted_out = set(rows(batch).filter(user_id__in=platform.opted_out_user_ids(course_key)).values_list(
+        "user_id", flat=True))
+    if opted_out:
+        rows(batch).filter(user_id__in=opted_out).update(status=Delivery.SKIPPED, last_error=reason)
+    return opted_out
 
 
 def rows_to_send(batch):
@@ -77,44 +86,74 @@ def rows_to_send(batch):
 
 
 def mark_sent(row):
-    """
-    Record that the mail server accepted ``row``'s message; whether the row was still owed.
+    """Record at once that the mail server accepted ``row``'s message; whether the row was still owed."""
+    return mark_all_sent([row.id])
 
-    False means someone settled the row meanwhile (a cancel, a failed send, or another
-    worker that took over an expired batch and whose copy was accepted first): the message
-    did leave, so the row says sent, and the caller decides whether to go on.
+
+def mark_all_sent(row_ids, now=None):
     """
-    now = timezone.now()
+    Record that the mail server accepted the messages of ``row_ids``, in one UPDATE.
+
+    Returns whether every row was still owed. False means someone settled some of them
+    meanwhile (a cancel, a failed send, or another worker that took over an expired
+    batch and whose copy was accepted first): the messages did leave, so those rows say
+    sent too, and the caller decides whether to go on.
+    """
+    now = now or timezone.now()
     try:
-        marked = _update_sent(row, now)
+        marked = _update_sent(row_ids, now)
     except (OperationalError, InterfaceError):
-        # The connection dropped while the mail server was accepting this very message;
-        # forgetting it here would send it again when the batch is resumed.
+        # The connection dropped while these very messages were accepted; forgetting
+        # them here would send them again when the batch is resumed.
         connection.close()
-        marked = _update_sent(row, now)
-    if marked:
+        marked = _update_sent(row_ids, now)
+    if marked == len(row_ids):
         return True
-    Delivery.objects.filter(id=row.id).update(status=Delivery.SENT, sent_at=now)
+    Delivery.objects.filter(id__in=row_ids).exclude(status=Delivery.SENT).update(status=Delivery.SENT, sent_at=now)
     return False
 
 
-def _update_sent(row, now):
-    with connection.cursor() as cursor:
-        cursor.execute(_MARK_SENT_SQL, (
-            Delivery.SENT, connection.ops.adapt_datetimefield_value(now), row.id, Delivery.QUEUED))
-        return cursor.rowcount == 1
-
-
-def _mark_sent_sql():
-    """The one statement run per message, written once: the ORM would rebuild it every time."""
+def _update_sent(row_ids, now):
+    """One hand-written UPDATE: the ORM would rebuild its SQL for every group of rows."""
     quote = connection.ops.quote_name
-    return (
+    sql = (
         f"UPDATE {quote(Delivery._meta.db_table)} SET {quote('status')} = %s, {quote('sent_at')} = %s "
-        f"WHERE {quote('id')} = %s AND {quote('status')} = %s"
+        f"WHERE {quote('status')} = %s AND {quote('id')} IN ({', '.join(['%s'] * len(row_ids))})"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (Delivery.SENT, connection.ops.adapt_datetimefield_value(now), Delivery.QUEUED, *row_ids))
+        return cursor.rowcount
 
 
-_MARK_SENT_SQL = _mark_sent_sql()
+class Marks:
+    """
+    Rows whose messages the server accepted, waiting to be written in one UPDATE.
+
+    A worker killed before writing them sends them again when the batch resumes: that is
+    the bound on duplicates the README states (at most BULKMAIL_MARK_EVERY_MESSAGES
+    accepted but unwritten, plus the messages in flight), traded for one statement per
+    group of messages instead of one per message.
+    """
+
+    def __init__(self):
+        self.row_ids = []
+        self.oldest = None
+
+    def sent(self, row):
+        if not self.row_ids:
+            self.oldest = time.monotonic()
+        self.row_ids.append(row.id)
+
+    def due(self, seconds, count):
+        """Whether the rows have waited ``seconds`` or number ``count``."""
+        return bool(self.row_ids) and (len(self.row_ids) >= count or time.monotonic() - self.oldest >= seconds)
+
+    def record(self):
+        """Write the waiting rows; whether all of them were still owed (True when there were none)."""
+        if not self.row_ids:
+            return True
+        row_ids, self.row_ids = self.row_ids, []
+        return mark_all_sent(row_ids)
 
 
 def mark(row, status, reply, attempted=True):

@@ -28,6 +28,7 @@ from ..unsubscribe.tokens import unsubscribe_url
 
 APP_LABEL = "openedx_bulkmail_plugin"
 MESSAGE_NAME = "course_email"
+PER_LEARNER_CONTEXT = ("recipient_name", "unsubscribe_url", "subject", "body_html", "body_text")
 KEYWORD = re.compile(r"%%(USER_ID|USER_FULLNAME|COURSE_DISPLAY_NAME|COURSE_END_DATE)%%")
 
 

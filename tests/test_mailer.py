@@ -6,6 +6,7 @@ hang up.
 """
 import smtplib
 import socket
+import time
 
 import pytest
 from aiosmtpd.smtp import AuthResult
@@ -414,3 +415,21 @@ def test_rate_limit_spaces_the_messages_of_a_batch(smtp_settings, settings, emai
             mailer.send(person)
 
     assert [int(moment) for moment in arrivals] == [5000, 5000, 5001, 5001, 5002]
+
+
+def test_rate_limit_holds_across_every_session_in_flight(smtp_settings, settings, email, course):
+    settings.BULKMAIL_MAX_MESSAGES_PER_SECOND = 10
+    settings.BULKMAIL_CONCURRENT_CONNECTIONS = 8
+    caches["default"].clear()
+    people = learners(25)
+    started = time.monotonic()
+
+    with Mailer(email, course) as mailer:
+        answers = [mailer.submit(person) for person in people]
+        for answer in answers:
+            answer.result(timeout=30)
+
+    # 25 messages at 10 a second need three windows of the limiter: at least one whole second.
+    assert time.monotonic() - started >= 1.0
+    assert sorted(smtp_settings.recipients()) == sorted(person.email for person in people)
+    assert smtp_settings.connections_used() > 1

@@ -4,6 +4,10 @@ A real SMTP server (aiosmtpd) that keeps what it receives, and can be told to mi
 The demo runs it as a process (``python -m devsite.mailsink``) writing a Maildir that the
 Mailbox page reads; the tests run it in-process and make it answer 4xx/5xx or drop the
 connection, to prove how sends recover.
+
+It can also answer as slowly as a real relay: with ``latency_ms`` set, every reply waits that
+long before it is sent, on each connection independently, so a benchmark on this machine
+pays the round trips that a mail relay across a network makes a sender pay.
 """
 import argparse
 import asyncio
@@ -13,6 +17,7 @@ import time
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 
 class MailSink:
@@ -30,13 +35,15 @@ class MailSink:
             close the session once it delivered that many messages (as Amazon SES does).
         holds: address -> list of seconds; each message to that address waits the next
             delay of the list before it is accepted, as a slow relay answering DATA would.
+        latency_ms: how long every reply waits before it is sent (0: at once).
 
     Also kept: ``peers``, the client (host, port) of each accepted message, in step with
     ``messages``, so tests can tell which messages shared one connection; ``resets``, how
     many RSET commands arrived.
     """
 
-    def __init__(self, maildir=None):
+    def __init__(self, maildir=None, latency_ms=0):
+        self.latency_ms = latency_ms
         self.maildir = mailbox.Maildir(maildir, create=True) if maildir else None
         self.messages = []
         self.rcpt_replies = {}
@@ -120,14 +127,44 @@ class MailSink:
         return len(self.messages)
 
 
-def start(port=0, maildir=None, hostname="127.0.0.1", **smtp_options):
+class SlowRelaySMTP(SMTP):
+    """
+    aiosmtpd's SMTP session, answering each reply after the handler's ``latency_ms``.
+
+    Only the last line of a reply waits (the one whose code is followed by a space, not a
+    dash), so a many-line EHLO answer costs one delay, as one round trip to a relay does.
+    The wait is an asyncio sleep: other connections carry on meanwhile.
+    """
+
+    async def push(self, status):
+        latency_ms = getattr(self.event_handler, "latency_ms", 0)
+        if latency_ms > 0 and _ends_a_reply(status):
+            await asyncio.sleep(latency_ms / 1000)
+        await super().push(status)
+
+
+def _ends_a_reply(status):
+    line = status.decode("ascii", "replace") if isinstance(status, bytes) else status
+    return line[3:4] != "-"
+
+
+class SlowRelayController(Controller):
+    """aiosmtpd's threaded Controller, serving each connection with a :class:`SlowRelaySMTP`."""
+
+    def factory(self):
+        return SlowRelaySMTP(self.handler, **self.SMTP_kwargs)
+
+
+def start(port=0, maildir=None, hostname="127.0.0.1", latency_ms=0, **smtp_options):
     """
     Start a sink in a background thread; returns (controller, handler). ``port=0`` picks one.
 
+    ``latency_ms`` delays every reply (change it later through ``handler.latency_ms``).
     ``smtp_options`` go to aiosmtpd's SMTP server (e.g. ``authenticator``, ``auth_require_tls``).
     """
-    handler = MailSink(maildir)
-    controller = Controller(handler, hostname=hostname, port=port or _free_port(hostname), **smtp_options)
+    handler = MailSink(maildir, latency_ms=latency_ms)
+    controller = SlowRelayController(handler, hostname=hostname, port=port or _free_port(hostname),
+                                     **smtp_options)
     controller.start()
     return controller, handler
 
@@ -144,9 +181,12 @@ def main():
     parser = argparse.ArgumentParser(description="Keep every message sent to this SMTP server in a Maildir.")
     parser.add_argument("--port", type=int, default=2525)
     parser.add_argument("--maildir", required=True)
+    parser.add_argument("--latency-ms", type=float, default=0,
+                        help="wait this long before every reply, as a relay across a network does")
     args = parser.parse_args()
-    controller, _ = start(args.port, args.maildir)
-    print(f"Mail sink listening on 127.0.0.1:{args.port}, keeping mail in {args.maildir}", flush=True)
+    controller, _ = start(args.port, args.maildir, latency_ms=args.latency_ms)
+    print(f"Mail sink listening on 127.0.0.1:{args.port}, keeping mail in {args.maildir}, "
+          f"answering after {args.latency_ms:g} ms", flush=True)
     try:
         while True:
             time.sleep(3600)

@@ -53,12 +53,30 @@ MIDDLEWARE = [
 ROOT_URLCONF = "devsite.urls"
 WSGI_APPLICATION = "devsite.wsgi.application"
 
+# Templates are looked up as an LMS looks them up, uncached (see devsite.template_loaders):
+# a theme first, then the LMS's five template directories, then every app's. As in the LMS,
+# the Django engine comes first and answers every lookup the plugin makes, so the LMS's
+# second engine (Mako, for its own pages) would never be asked and is left out.
+LMS_TEMPLATES = BASE_DIR / "devsite" / "lms_templates"
+LMS_THEME_TEMPLATE_DIRS = [LMS_TEMPLATES / "themes" / "demo-theme" / "lms" / "templates"]
+LMS_TEMPLATE_DIRS = [LMS_TEMPLATES / name for name in ("lms", "common", "capa", "pipeline_mako", "static")]
+# Stand-ins for the LMS's app template directories: with the dev site's four real ones before
+# the plugin's, a lookup tries 56 files, as a profiled LMS worker did (280 per message).
+DEVSITE_LMS_APP_TEMPLATE_DIRS = [STATE_DIR / "lms-app-templates" / f"app{number:02}" for number in range(40)]
+for _folder in DEVSITE_LMS_APP_TEMPLATE_DIRS:
+    _folder.mkdir(parents=True, exist_ok=True)
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
+        "DIRS": LMS_TEMPLATE_DIRS,
+        "APP_DIRS": False,
         "OPTIONS": {
+            "loaders": [
+                ("django.template.loaders.filesystem.Loader", [*LMS_THEME_TEMPLATE_DIRS, *LMS_TEMPLATE_DIRS]),
+                "django.template.loaders.filesystem.Loader",
+                "devsite.template_loaders.LmsAppDirectoriesLoader",
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

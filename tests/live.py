@@ -32,9 +32,13 @@ def database_url():
 
 
 class CeleryWorker:
-    """A worker process; ``start`` waits until it is ready, ``kill`` is kill -9 of its whole group."""
+    """
+    A worker process; ``start`` waits until it is ready, ``kill`` is kill -9 of its whole group.
 
-    def __init__(self, smtp_port=None, concurrency=2, settings=None):
+    ``pool`` is Celery's execution pool (prefork when None, as an LMS worker runs).
+    """
+
+    def __init__(self, smtp_port=None, concurrency=2, settings=None, pool=None):
         self.env = dict(os.environ)
         self.env.update({
             "DATABASE_URL": database_url(),
@@ -50,6 +54,7 @@ class CeleryWorker:
         for name, value in (settings or {}).items():
             self.env[name] = json.dumps(value) if name.startswith("BULKMAIL_") else str(value)
         self.concurrency = concurrency
+        self.pool = pool
         self.process = None
         self.log = None
 
@@ -60,6 +65,8 @@ class CeleryWorker:
             f"--queues={TEST_QUEUE}", f"--concurrency={self.concurrency}",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]
+        if self.pool:
+            command.append(f"--pool={self.pool}")
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout

@@ -181,9 +181,9 @@ def one_real_message(task):
     """The bytes of the message the plugin sent to its first recipient (rendered again, same size)."""
     from edx_ace import presentation  # pylint: disable=import-outside-toplevel
 
+    from openedx_bulkmail_plugin.platform import get_course  # pylint: disable=import-outside-toplevel
     from openedx_bulkmail_plugin.sending.channel import BulkMailEmailChannel  # pylint: disable=import-outside-toplevel
     from openedx_bulkmail_plugin.sending.message import build_message  # pylint: disable=import-outside-toplevel
-    from openedx_bulkmail_plugin.platform import get_course  # pylint: disable=import-outside-toplevel
 
     row = task.deliveries.select_related("user").order_by("id").first()
     message = build_message(task.email, row.user, get_course(task.email.course_id))

@@ -104,7 +104,7 @@ DEFAULTS = {
     "MARK_EVERY_MESSAGES": Setting(
         20, (int,),
         "Accepted messages are written to the ledger in groups of at most this many (and "
-        "at least every 50 ms). A worker killed before writing a group sends those "
+        "at least every 0.2 s). A worker killed before writing a group sends those "
         "messages again when the batch resumes, so this also bounds the duplicates of a crash.",
         minimum=1,
     ),

@@ -34,6 +34,15 @@ def celery_mode(request):
 
 
 @pytest.fixture(autouse=True)
+def fresh_mail_sessions():
+    """Mail sessions outlive a batch within a process; each test starts without any."""
+    from openedx_bulkmail_plugin.sending import couriers  # pylint: disable=import-outside-toplevel
+
+    yield
+    couriers.close_all()
+
+
+@pytest.fixture(autouse=True)
 def fast_passwords(settings):
     """Tests log people in by the thousand; the production hasher would make that minutes."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -32,7 +32,7 @@ from .policy import known_opt_outs
 
 log = logging.getLogger(__name__)
 
-MARK_EVERY_SECONDS = 0.05
+MARK_EVERY_SECONDS = 0.2
 LONGEST_WAIT_SECONDS = 1.0
 
 

@@ -11,17 +11,61 @@ Each session is reset after a failed command (or dropped and reopened when it is
 and recycled after BULKMAIL_MESSAGES_PER_CONNECTION messages; a session the relay closed
 ("421 Too many messages", a dropped connection) is reopened and the message tried once
 more on it before the failure counts against the batch.
+
+The pool outlives a batch: the next batch of the same worker process finds its sessions
+open (:func:`couriers_for`), so a relay's greeting, EHLO, authentication and QUIT are paid
+once per session rather than once per batch. A session left idle too long is reopened
+before it is used, and a change of the mail settings starts a new pool.
 """
+import atexit
 import smtplib
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
+from django.conf import settings
 from django.core.mail import get_connection
 
 from .channel import sending_over
 from .outcomes import DeliveryError, connection_failure, delivery_failure
 
 CLOSED_BY_SERVER = 421
+IDLE_SECONDS = 30
+MAIL_SETTINGS = (
+    "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS", "EMAIL_USE_SSL", "EMAIL_SSL_CERTFILE", "EMAIL_SSL_KEYFILE",
+)
+
+_pools = {}
+_pools_lock = threading.Lock()
+
+
+def couriers_for(channel, size, messages_per_session, own_sessions=True, timeout=None):
+    """
+    This process's pool for these settings, made when first needed and kept for the next batch.
+
+    Pools for other settings are closed: a process keeps one, so sessions never pile up.
+    """
+    key = (type(channel), size, messages_per_session, own_sessions, timeout,
+           tuple(repr(getattr(settings, name, None)) for name in MAIL_SETTINGS))
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None:
+            for stale in _pools.values():
+                stale.close()
+            _pools.clear()
+            pool = _pools[key] = Couriers(channel, size, messages_per_session, own_sessions, timeout)
+    pool.channel = channel
+    return pool
+
+
+@atexit.register
+def close_all():
+    """Say goodbye to the relay on every open session (at exit, or when a test wants a clean slate)."""
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.close()
+        _pools.clear()
 
 
 class Couriers:
@@ -95,12 +139,15 @@ class Session:
         self.sent_here = 0
         self.open = False
         self.last_failure_closed = False
+        self.last_used = time.monotonic()
 
     def send(self, channel, message, rendered):
         """Deliver one message over this session; raise a :class:`DeliveryError` when it is not accepted."""
-        if self.open and self.messages_per_session and self.sent_here >= self.messages_per_session:
+        worn_out = self.messages_per_session and self.sent_here >= self.messages_per_session
+        if self.open and (worn_out or time.monotonic() - self.last_used > IDLE_SECONDS):
             self.close()
         self.ensure_open()
+        self.last_used = time.monotonic()
         try:
             with sending_over(self.connection):
                 channel.deliver(message, rendered)

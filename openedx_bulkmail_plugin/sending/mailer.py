@@ -24,7 +24,7 @@ from edx_ace.channel import ChannelType, channels
 
 from ..conf import bulkmail_settings
 from .channel import BulkMailEmailChannel
-from .couriers import Couriers
+from .couriers import couriers_for
 from .message import PER_LEARNER_CONTEXT, CourseEmailComposer
 from .outcomes import (  # noqa: F401  (the outcomes a caller of the Mailer handles)
     DeliveryError,
@@ -61,21 +61,15 @@ class Mailer:
         self.channel = configured_channel()
         _check_sender(self.composer.from_address)
         self.renderer = BatchRenderer(self.channel, PER_LEARNER_CONTEXT)
-        self.couriers = Couriers(
+        self.couriers = couriers_for(
             self.channel, self.concurrency, bulkmail_settings.MESSAGES_PER_CONNECTION,
             own_sessions=isinstance(self.channel, BulkMailEmailChannel), timeout=smtp_timeout(),
         )
-        try:
-            self.couriers.open_first()
-        except BaseException:
-            self.couriers.close()
-            raise
+        self.couriers.open_first()
         return self
 
     def __exit__(self, *exc_info):
-        if self.couriers is not None:
-            self.couriers.close()
-            self.couriers = None
+        self.couriers = None  # the sessions stay open for this process's next batch
 
     def submit(self, user):
         """

@@ -10,7 +10,8 @@ class SendTaskInline(admin.StackedInline):
     model = SendTask
     extra = 0
     readonly_fields = (
-        "state", "due", "started_at", "finished_at", "total", "sent", "failed", "skipped", "failure_reason",
+        "state", "due", "started_at", "finished_at", "total", "sent", "failed", "skipped", "suppressed",
+        "failure_reason",
     )
     can_delete = False
 
@@ -26,7 +27,8 @@ class CourseEmailAdmin(admin.ModelAdmin):
 
 @admin.register(SendTask)
 class SendTaskAdmin(admin.ModelAdmin):
-    list_display = ("id", "email", "state", "due", "started_at", "finished_at", "total", "sent", "failed", "skipped")
+    list_display = ("id", "email", "state", "due", "started_at", "finished_at", "total", "sent", "failed", "skipped",
+                    "suppressed")
     list_filter = ("state", "due", "finished_at")
     search_fields = ("email__course_id", "email__subject")
     raw_id_fields = ("email",)

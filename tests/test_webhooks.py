@@ -3,6 +3,8 @@ The providers' webhook URLs under /bulkmail/esp/: refused without the secret, 40
 body that is not the provider's, and a real SendGrid payload that suppresses an address.
 """
 import base64
+import hashlib
+import hmac
 import json
 import logging
 
@@ -158,3 +160,42 @@ def test_postmark_spam_complaint_suppresses_the_address(client, secret):  # pyli
     assert response.status_code == 200
     entry = Suppression.objects.get(address="ann@example.com")
     assert (entry.reason, entry.source) == (Suppression.COMPLAINT, "Postmark webhook")
+
+
+def mailgun_body(signing_key, recipient, message_id, token="a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0"):
+    timestamp = "1795000000"
+    signature = hmac.new(signing_key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "signature": {"timestamp": timestamp, "token": token, "signature": signature},
+        "event-data": {
+            "event": "failed", "severity": "permanent", "reason": "bounce", "recipient": recipient,
+            "timestamp": 1795000000.5, "id": "G9Bn5sl1TC6nu79C8C0bwg",
+            "delivery-status": {"code": 550, "message": "550 5.1.1 The email account does not exist"},
+            "message": {"headers": {"message-id": message_id, "to": recipient}},
+        },
+    }
+
+
+def test_signed_mailgun_bounce_suppresses_and_marks_our_message(client, settings, people, mailer):  # pylint: disable=unused-argument
+    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": "key-mailgun"}
+    task = pending_send()
+    tasks.start_send(task.id)
+    person = people[6]
+
+    response = post(client, mailgun_body("key-mailgun", person.email, f"bulkmail.{task.id}.{person.id}@localhost"),
+                    path="/bulkmail/esp/mailgun/tracking/")
+
+    assert response.status_code == 200
+    entry = Suppression.objects.get(address=person.email)
+    assert (entry.reason, entry.detail) == (Suppression.HARD_BOUNCE, "550 5.1.1 The email account does not exist")
+    assert statuses(task)[person.email] == Delivery.BOUNCED
+
+
+def test_mailgun_report_with_a_wrong_signature_is_refused(client, settings):
+    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": "key-mailgun"}
+
+    response = post(client, mailgun_body("not-the-key", "ann@example.com", "x@y"),
+                    path="/bulkmail/esp/mailgun/tracking/")
+
+    assert response.status_code == 403
+    assert not Suppression.objects.exists()

@@ -92,15 +92,15 @@ class TrackingWebhook(View):
     def post(self, request, *args, **kwargs):  # pylint: disable=unused-argument
         try:
             view = self.provider_view()
-            view.run_validators(request)
-        except AnymailWebhookValidationFailure as failure:
-            log.warning("Bulk email: %s webhook failed the provider's check: %s", self.provider_name, failure)
-            return _problem(403, _("The provider's signature does not match."))
-        except (AnymailError, ImproperlyConfigured) as error:
+        except ImproperlyConfigured as error:  # e.g. Mailgun's signing key, or boto3 for SES
             log.error("Bulk email: %s webhook is not configured: %s", self.provider_name, error)
             return _problem(403, _("This webhook is not configured on this site."))
         try:
+            view.run_validators(request)
             events = view.parse_events(request)
+        except AnymailWebhookValidationFailure as failure:
+            log.warning("Bulk email: %s webhook failed the provider's check: %s", self.provider_name, failure)
+            return _problem(403, _("The provider's signature does not match."))
         except MALFORMED as error:
             log.warning("Bulk email: %s webhook body could not be read (%r): %.300r",
                         self.provider_name, error, request.body)

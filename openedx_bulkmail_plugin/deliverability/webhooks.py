@@ -90,6 +90,7 @@ class TrackingWebhook(View):
         return HttpResponse()
 
     def post(self, request, *args, **kwargs):  # pylint: disable=unused-argument
+        """Read every event of the body with anymail, then hand them all to the tracking signal in one transaction."""
         try:
             view = self.provider_view()
         except ImproperlyConfigured as error:  # e.g. Mailgun's signing key, or boto3 for SES

@@ -33,6 +33,7 @@ class Command(BaseCommand):
         getattr(self, f"handle_{options['action']}")(options)
 
     def handle_import(self, options):
+        """Suppress the addresses of a CSV file and say how many were new."""
         path = Path(options["path"])
         try:
             with path.open(newline="", encoding="utf-8-sig") as lines:
@@ -43,11 +44,13 @@ class Command(BaseCommand):
                           f"{tally['invalid']} lines without a valid address.")
 
     def handle_remove(self, options):
+        """Lift each address, saying whether it was on the list."""
         for address in options["addresses"]:
             lifted = suppressions.lift(address)
             self.stdout.write(f"{suppressions.normalise(address)}: {'removed' if lifted else 'was not suppressed'}")
 
     def handle_show(self, options):
+        """Say for each address why it is suppressed, in the words an instructor reads."""
         for address in options["addresses"]:
             entry = Suppression.objects.filter(address=suppressions.normalise(address)).first()
             text = suppressions.skip_reason(entry) if entry else "not suppressed"

@@ -1,16 +1,19 @@
 """
-Django admin for course emails, their sends, the ledger and course authorizations.
+Django admin for course emails, their sends, the ledger, course authorizations and the suppression list.
 """
+from django import forms
 from django.contrib import admin
 
-from .models import Batch, CourseAuthorization, CourseEmail, Delivery, SendTask
+from .deliverability.suppressions import normalise
+from .models import Batch, CourseAuthorization, CourseEmail, Delivery, ProviderEvent, SendTask, Suppression
 
 
 class SendTaskInline(admin.StackedInline):
     model = SendTask
     extra = 0
     readonly_fields = (
-        "state", "due", "started_at", "finished_at", "total", "sent", "failed", "skipped", "failure_reason",
+        "state", "due", "started_at", "finished_at", "total", "sent", "failed", "skipped", "suppressed",
+        "failure_reason",
     )
     can_delete = False
 
@@ -26,7 +29,8 @@ class CourseEmailAdmin(admin.ModelAdmin):
 
 @admin.register(SendTask)
 class SendTaskAdmin(admin.ModelAdmin):
-    list_display = ("id", "email", "state", "due", "started_at", "finished_at", "total", "sent", "failed", "skipped")
+    list_display = ("id", "email", "state", "due", "started_at", "finished_at", "total", "sent", "failed", "skipped",
+                    "suppressed")
     list_filter = ("state", "due", "finished_at")
     search_fields = ("email__course_id", "email__subject")
     raw_id_fields = ("email",)
@@ -52,3 +56,44 @@ class CourseAuthorizationAdmin(admin.ModelAdmin):
     list_display = ("course_id", "email_enabled")
     list_filter = ("email_enabled",)
     search_fields = ("course_id",)
+
+
+class SuppressionForm(forms.ModelForm):
+    """An address typed by an operator is kept as every other: trimmed and in lower case."""
+
+    class Meta:
+        model = Suppression
+        fields = ("address", "reason", "detail", "source", "created")
+
+    def clean_address(self):
+        return normalise(self.cleaned_data["address"])
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    """Search the list; delete an entry to mail that address again."""
+
+    form = SuppressionForm
+    list_display = ("address", "reason", "source", "created", "detail")
+    list_filter = ("reason", "created")
+    search_fields = ("address", "detail", "source")
+    date_hierarchy = "created"
+
+    def get_changeform_initial_data(self, request):
+        return {"reason": Suppression.MANUAL, "source": f"admin:{request.user.get_username()}"[:64]}
+
+
+@admin.register(ProviderEvent)
+class ProviderEventAdmin(admin.ModelAdmin):
+    """The providers' bounce and complaint reports, as received (read only)."""
+
+    list_display = ("address", "kind", "provider", "occurred", "received", "detail")
+    list_filter = ("kind", "provider")
+    search_fields = ("address",)
+    raw_id_fields = ("delivery",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

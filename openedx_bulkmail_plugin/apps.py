@@ -40,5 +40,6 @@ class BulkMailConfig(AppConfig):
     def ready(self):
         from . import sweeper  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import  (the worker sweep)
         from .conf import validate_settings  # pylint: disable=import-outside-toplevel
+        from .deliverability import events  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import  (tracking)
 
         validate_settings()

@@ -154,6 +154,23 @@ DEFAULTS = {
     "RATE_LIMIT_CACHE": Setting(
         "default", (str,), "Cache alias that holds the shared rate-limit counters.",
     ),
+    "SOFT_BOUNCE_LIMIT": Setting(
+        3, (int,),
+        "An address is suppressed after this many soft bounces (mailbox full, delivery given "
+        "up after retries) of different messages, reported by the mail provider's webhook "
+        "within BULKMAIL_SOFT_BOUNCE_DAYS. Hard bounces and complaints suppress at once.",
+        minimum=1,
+    ),
+    "SOFT_BOUNCE_DAYS": Setting(
+        30, (int,), "The window, in days, in which soft bounces are counted.", minimum=1,
+    ),
+    "BOUNCE_MATCH_DAYS": Setting(
+        7, (int,),
+        "A provider's report that does not carry our Message-ID is tied to the most recent "
+        "message sent to that address within this many days, whose row then shows bounced "
+        "or complained.",
+        minimum=0,
+    ),
     "REQUIRE_COURSE_AUTHORIZATION": Setting(
         False, (bool,),
         "When True, a course may send only after an admin authorized it (Django admin, "

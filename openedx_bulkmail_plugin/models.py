@@ -6,6 +6,7 @@ through :mod:`openedx_bulkmail_plugin.platform` when a send starts.
 """
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from opaque_keys.edx.django.models import CourseKeyField
 
@@ -38,9 +39,9 @@ class SendTask(models.Model):
     """
     The send of one :class:`CourseEmail`, in the workflow states of the Open edX guide.
 
-    The ledger (:class:`Delivery`) is the truth about who got what; ``sent``, ``failed``
-    and ``skipped`` are the summary frozen when the send settles, so the history report
-    needs no ledger scan.
+    The ledger (:class:`Delivery`) is the truth about who got what; ``sent``, ``failed``,
+    ``skipped`` and ``suppressed`` are the summary frozen when the send settles, so the
+    history report needs no ledger scan.
     """
 
     QUEUING = "QUEUING"
@@ -74,6 +75,9 @@ class SendTask(models.Model):
     sent = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    suppressed = models.PositiveIntegerField(
+        default=0, help_text=_("Recipients skipped because their address bounced or complained before."),
+    )
     failure_reason = models.TextField(blank=True)
     restarted_at = models.DateTimeField(
         null=True, blank=True, help_text=_("When a sweep last queued the start of this send again."),
@@ -102,17 +106,25 @@ class Delivery(models.Model):
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"
+    SUPPRESSED = "suppressed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
     STATUS_CHOICES = (
         (QUEUED, _("Queued")),
         (SENT, _("Sent")),
         (FAILED, _("Failed")),
         (SKIPPED, _("Skipped")),
+        (SUPPRESSED, _("Suppressed")),
+        (BOUNCED, _("Bounced")),
+        (COMPLAINED, _("Complained")),
     )
+    # Accepted by the mail server; the provider may report a bounce or a complaint later.
+    ACCEPTED_STATUSES = (SENT, BOUNCED, COMPLAINED)
 
     id = models.BigAutoField(primary_key=True)
     task = models.ForeignKey(SendTask, on_delete=models.CASCADE, related_name="deliveries")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=8, choices=STATUS_CHOICES, default=QUEUED)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -172,3 +184,71 @@ class CourseAuthorization(models.Model):
     def __str__(self):
         state = "enabled" if self.email_enabled else "disabled"
         return f"{self.course_id}: bulk email {state}"
+
+
+class Suppression(models.Model):
+    """
+    An address no course mail goes to, because mailing it would hurt the site's sender reputation.
+
+    Keyed by the address (trimmed, lower case), not the user: a learner who changes their
+    address is mailed again at the new one. Written by a permanent SMTP refusal of the
+    mailbox, by the mail provider's bounce and complaint reports, by an import or by hand;
+    lifted only by an operator.
+    """
+
+    HARD_BOUNCE = "hard_bounce"
+    COMPLAINT = "complaint"
+    SOFT_BOUNCES = "soft_bounces"
+    MANUAL = "manual"
+    REASON_CHOICES = (
+        (HARD_BOUNCE, _("Hard bounce")),
+        (COMPLAINT, _("Complaint")),
+        (SOFT_BOUNCES, _("Repeated soft bounces")),
+        (MANUAL, _("Added by an operator")),
+    )
+
+    address = models.CharField(max_length=254, unique=True, help_text=_("Trimmed and in lower case."))
+    reason = models.CharField(max_length=16, choices=REASON_CHOICES)
+    detail = models.TextField(blank=True, help_text=_("The mail server's or the provider's own words."))
+    source = models.CharField(max_length=64, help_text=_("Who reported it: smtp, a provider's webhook, import, admin."))
+    created = models.DateTimeField(default=timezone.now, db_index=True, help_text=_("When it was reported."))
+
+    class Meta:
+        ordering = ("-created",)
+
+    def __str__(self):
+        return f"{self.address} ({self.reason})"
+
+
+class ProviderEvent(models.Model):
+    """
+    A bounce or complaint the mail provider reported through its webhook, kept once.
+
+    ``key`` identifies the provider's event (its id, or a digest of its contents when the
+    provider gives none), so a webhook the provider sends again writes nothing new. Soft
+    bounces are counted from these rows.
+    """
+
+    HARD_BOUNCE = "hard_bounce"
+    SOFT_BOUNCE = "soft_bounce"
+    COMPLAINT = "complaint"
+    KIND_CHOICES = (
+        (HARD_BOUNCE, _("Hard bounce")),
+        (SOFT_BOUNCE, _("Soft bounce")),
+        (COMPLAINT, _("Complaint")),
+    )
+
+    key = models.CharField(max_length=64, unique=True)
+    provider = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES)
+    address = models.CharField(max_length=254)
+    detail = models.TextField(blank=True)
+    occurred = models.DateTimeField(default=timezone.now)
+    received = models.DateTimeField(auto_now_add=True)
+    delivery = models.ForeignKey(Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=("address", "kind", "occurred"), name="bulkmail_event_address")]
+
+    def __str__(self):
+        return f"{self.kind} of {self.address} from {self.provider}"

@@ -121,7 +121,8 @@ def test_send_now_runs_to_success(sender, smtp_settings, django_capture_on_commi
         task = api.create_email(KEY, sender, "Week 1", "<p>Hi</p>", ["learners"])
 
     task.refresh_from_db()
-    assert (task.state, api.counts(task)) == (SendTask.SUCCESS, {"total": 6, "sent": 6, "failed": 0, "skipped": 0})
+    assert (task.state, api.counts(task)) == (
+        SendTask.SUCCESS, {"total": 6, "sent": 6, "failed": 0, "skipped": 0, "suppressed": 0})
     assert len(smtp_settings.messages) == 6
 
 
@@ -180,7 +181,7 @@ def test_cancel_revokes_skips_the_unsent_and_keeps_the_sent(sender, settings):
     task = api.cancel_send(task)
 
     assert task.state == SendTask.REVOKED
-    assert api.counts(task) == {"total": 6, "sent": 2, "failed": 0, "skipped": 4}
+    assert api.counts(task) == {"total": 6, "sent": 2, "failed": 0, "skipped": 4, "suppressed": 0}
     assert not Delivery.objects.filter(task=task, status=Delivery.QUEUED).exists()
 
 
@@ -208,7 +209,7 @@ def test_counts_come_live_from_the_ledger_while_running(sender, settings):
     refused = Delivery.objects.filter(task=task, status=Delivery.QUEUED).order_by("id").first()
     Delivery.objects.filter(id=refused.id).update(status=Delivery.FAILED)
 
-    assert api.counts(task) == {"total": 6, "sent": 2, "failed": 1, "skipped": 0}
+    assert api.counts(task) == {"total": 6, "sent": 2, "failed": 1, "skipped": 0, "suppressed": 0}
 
 
 def test_live_counts_take_one_query(sender, settings, django_assert_num_queries):
@@ -225,4 +226,4 @@ def test_counts_of_a_finished_send_are_the_frozen_ones(sender, settings, django_
     Delivery.objects.filter(task=task).delete()
 
     with django_assert_num_queries(0):
-        assert api.counts(task) == {"total": 6, "sent": 6, "failed": 0, "skipped": 0}
+        assert api.counts(task) == {"total": 6, "sent": 6, "failed": 0, "skipped": 0, "suppressed": 0}

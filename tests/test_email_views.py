@@ -66,7 +66,7 @@ def test_create_answers_201_with_the_documented_email_json(client, staff):  # py
     assert response.status_code == 201
     assert set(response.json()) == {
         "id", "course_id", "subject", "body", "targets", "author", "created", "due", "started_at",
-        "finished_at", "state", "state_label", "counts", "failure_reason"}
+        "finished_at", "state", "state_label", "counts", "failure_reason", "suppressed_note"}
 
 
 def test_created_email_names_its_targets_with_their_labels(client, staff):  # pylint: disable=unused-argument
@@ -257,7 +257,7 @@ def test_detail_shows_the_email_with_its_counts(client, staff):  # pylint: disab
     task = send_task(SendTask.SCHEDULED, subject="Hello")
     body = client.get(detail_url(task.email_id)).json()
     assert (body["id"], body["subject"], body["body"]) == (task.email_id, "Hello", "<p>Stored</p>")
-    assert set(body["counts"]) == {"total", "sent", "failed", "skipped"}
+    assert set(body["counts"]) == {"total", "sent", "failed", "skipped", "suppressed"}
 
 
 def test_detail_of_another_courses_email_answers_404(client, db):  # pylint: disable=unused-argument

@@ -17,6 +17,7 @@ from edx_ace.errors import FatalChannelDeliveryError, RecoverableChannelDelivery
 
 from devsite import mailsink
 from openedx_bulkmail_plugin.sending.mailer import (
+    MailboxGone,
     Mailer,
     RecipientRefused,
     RecipientSkipped,
@@ -372,7 +373,7 @@ def _wrapped(cause):
     (ConnectionResetError("reset by peer"), TemporaryFailure, None),
     (smtplib.SMTPSenderRefused(451, b"4.3.2 Try again", "a@b.example"), TemporaryFailure, "451 4.3.2 Try again"),
     (smtplib.SMTPAuthenticationError(535, b"5.7.8 Bad credentials"), SendingMisconfigured, None),
-    (_wrapped(smtplib.SMTPRecipientsRefused({"x@y.example": (550, b"5.1.1 Unknown")})), RecipientRefused,
+    (_wrapped(smtplib.SMTPRecipientsRefused({"x@y.example": (550, b"5.1.1 Unknown")})), MailboxGone,
      "550 5.1.1 Unknown"),
     (_wrapped(smtplib.SMTPServerDisconnected("Connection unexpectedly closed")), TemporaryFailure, None),
 ])

@@ -76,7 +76,7 @@ def test_deliveries_filter_by_status(staff, client, mixed_send):
 
 
 def test_unknown_status_filter_is_refused_naming_status(staff, client, mixed_send):
-    response = client.get(f"{COURSE}/emails/{mixed_send.id}/deliveries/?status=bounced")
+    response = client.get(f"{COURSE}/emails/{mixed_send.id}/deliveries/?status=vanished")
 
     assert response.status_code == 400
     assert "status" in response.json()

@@ -79,6 +79,9 @@ def _list_strings():
         "cancelSendButton": _("Stop sending"),
         "dueText": _("Due %(when)s"),
         "countsText": _("%(sent)s sent, %(failed)s failed, %(skipped)s skipped of %(total)s"),
+        "countsWithSuppressedText": _(
+            "%(sent)s sent, %(failed)s failed, %(skipped)s skipped, %(suppressed)s suppressed of %(total)s"),
+        "suppressedLabel": _("Bounced or complained before"),
         "progressLabel": _("Progress of \u201c%(subject)s\u201d"),
         "stateAnnouncement": _("\u201c%(subject)s\u201d: %(state)s. %(counts)s."),
         "deletedNotice": _("The scheduled email \u201c%(subject)s\u201d is deleted and will not be sent."),

@@ -1,7 +1,7 @@
 """
 Sending one claimed batch: many messages in flight, outcomes written to the ledger in groups.
 
-    rows still owed  ->  skip who opted out (one query, again every few seconds)
+    rows still owed  ->  skip who opted out, and suppressed addresses (one query each, again every few seconds)
                      ->  render, wait for the rate limit, hand to a free mail session
                      ->  collect outcomes  ->  mark accepted rows in grouped UPDATEs
 
@@ -24,10 +24,11 @@ from django.utils.translation import gettext as _
 
 from .. import platform
 from ..conf import bulkmail_settings
-from ..models import Delivery, SendTask
+from ..deliverability import suppressions
+from ..models import Delivery, SendTask, Suppression
 from . import leases, ledger, progress
 from .mailer import Mailer
-from .outcomes import RecipientRefused, RecipientSkipped, SendingMisconfigured, TemporaryFailure
+from .outcomes import MailboxGone, RecipientRefused, RecipientSkipped, SendingMisconfigured, TemporaryFailure
 from .policy import known_opt_outs
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class BatchSend:
         self.stopping = False
         self.lease_is_lost = False
         self.opted_out = set()
+        self.suppressed = set()
         self.checked_at = None
         self.delivered = 0
 
@@ -100,7 +102,7 @@ class BatchSend:
                     self.tend()
                     if self.stopping or self.trouble is not None:
                         break
-                    if row.user_id not in self.opted_out:
+                    if row.user_id not in self.opted_out and row.user_id not in self.suppressed:
                         self.make_room(mailer.concurrency)
                         self.submit(mailer, row)
             finally:
@@ -166,6 +168,8 @@ class BatchSend:
             still_owed = ledger.mark(row, Delivery.SKIPPED, error.reply, attempted=False)
         elif isinstance(error, RecipientRefused):
             still_owed = ledger.mark(row, Delivery.FAILED, error.reply)
+            if isinstance(error, MailboxGone):  # mailing it again would only cost the site's reputation
+                suppressions.suppress(row.user.email, Suppression.HARD_BOUNCE, error.reply, source="smtp")
         else:  # a fault with this one message (a learner's odd data): fail the row, go on
             log.error("Bulk email batch %s could not send to ledger row %s: %r", self.batch.id, row.id, error)
             still_owed = ledger.mark(row, Delivery.FAILED, str(error) or type(error).__name__)
@@ -178,10 +182,11 @@ class BatchSend:
             self.stopping = True
 
     def check_send(self):
-        """Skip the rows of learners who opted out since the start; whether the send still runs."""
+        """Skip the rows of learners who opted out, and of suppressed addresses; whether the send still runs."""
         self.checked_at = time.monotonic()
         self.opted_out |= ledger.skip_opted_out(
             self.batch, self.email.course_id, _("The learner opted out of this course's email."))
+        self.suppressed |= ledger.skip_suppressed(self.batch)
         if not SendTask.objects.filter(id=self.task.id, state=SendTask.PROGRESS).exists():
             self.stopping = True
         return not self.stopping

@@ -7,11 +7,13 @@ and cut into batches by the database too (a window function over ledger ids), so
 to a hundred thousand learners never holds their ids, let alone their addresses, in Python.
 """
 import time
+from collections import defaultdict
 
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from .. import platform
+from ..deliverability import suppressions
 from ..models import Batch, Delivery
 
 
@@ -80,6 +82,27 @@ def skip_opted_out(batch, course_key, reason):
     return opted_out
 
 
+def skip_suppressed(batch):
+    """
+    Mark suppressed the batch's unsent rows whose address bounced or complained before.
+
+    Each row keeps the reason an instructor reads ("This address bounced on …"). Returns
+    the ids of those learners: one query when no address is suppressed, a few when some are.
+    """
+    found = list(suppressions.on_list(rows(batch), "user__email").values_list(
+        "id", "user_id", suppressions.ADDRESS_ANNOTATION))
+    if not found:
+        return set()
+    reasons = suppressions.skip_reasons(address for _row, _user, address in found)
+    rows_by_reason = defaultdict(list)
+    for row_id, _user, address in found:
+        rows_by_reason[reasons.get(address, "")].append(row_id)
+    for reason, row_ids in rows_by_reason.items():
+        Delivery.objects.filter(id__in=row_ids, status=Delivery.QUEUED).update(
+            status=Delivery.SUPPRESSED, last_error=reason)
+    return {user_id for _row, user_id, _address in found}
+
+
 def rows_to_send(batch):
     """The unsent rows with their users and profiles (one query), ready for the mailer."""
     return list(rows(batch).select_related(*platform.user_with_profile("user")).order_by("id"))
@@ -109,7 +132,8 @@ def mark_all_sent(row_ids, now=None):
         marked = _update_sent(row_ids, now)
     if marked == len(row_ids):
         return True
-    Delivery.objects.filter(id__in=row_ids).exclude(status=Delivery.SENT).update(status=Delivery.SENT, sent_at=now)
+    Delivery.objects.filter(id__in=row_ids).exclude(status__in=Delivery.ACCEPTED_STATUSES).update(
+        status=Delivery.SENT, sent_at=now)
     return False
 
 

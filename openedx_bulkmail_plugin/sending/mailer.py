@@ -28,6 +28,7 @@ from .couriers import couriers_for
 from .message import PER_LEARNER_CONTEXT, CourseEmailComposer
 from .outcomes import (  # noqa: F401  (the outcomes a caller of the Mailer handles)
     DeliveryError,
+    MailboxGone,
     RecipientRefused,
     RecipientSkipped,
     SendingMisconfigured,

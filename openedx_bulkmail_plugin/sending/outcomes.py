@@ -5,7 +5,8 @@ The mail backend raises smtplib and socket errors, another ACE channel raises AC
 ChannelErrors; :func:`delivery_failure` turns each into one of four outcomes:
 
 - :class:`TemporaryFailure`: the server said "try later" (4xx) or the connection failed;
-- :class:`RecipientRefused`: the server refused this recipient for good (5xx);
+- :class:`RecipientRefused`: the server refused this recipient for good (5xx), and
+  :class:`MailboxGone` when it said the mailbox does not exist (550 5.1.1: suppress it);
 - :class:`SendingMisconfigured`: nothing can be sent (credentials, sender, channel);
 - :class:`RecipientSkipped`: an ACE policy keeps the message from this learner.
 """
@@ -13,6 +14,8 @@ import smtplib
 
 from django.utils.translation import gettext as _
 from edx_ace.errors import ChannelError, RecoverableChannelDeliveryError
+
+from ..deliverability.replies import mailbox_does_not_exist
 
 
 class DeliveryError(Exception):
@@ -29,6 +32,10 @@ class TemporaryFailure(DeliveryError):
 
 class RecipientRefused(DeliveryError):
     """The server refused this recipient for good (5xx): mark this one failed and go on."""
+
+
+class MailboxGone(RecipientRefused):
+    """The server said this mailbox does not exist (550/551/553 5.1.x): fail the row and suppress the address."""
 
 
 class SendingMisconfigured(DeliveryError):
@@ -56,8 +63,7 @@ def delivery_failure(error):
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return _recipients_refused(error)
     if isinstance(error, smtplib.SMTPResponseException):
-        kind = RecipientRefused if error.smtp_code >= 500 else TemporaryFailure
-        return kind(server_reply(error))
+        return _refusal(server_reply(error)) if error.smtp_code >= 500 else TemporaryFailure(server_reply(error))
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return SendingMisconfigured(str(error))
     if isinstance(error, OSError):
@@ -92,8 +98,12 @@ def _recipients_refused(error):
             text = text.decode("utf-8", "replace")
         replies.append(f"{code} {text}".strip())
         permanent = permanent or code >= 500
-    kind = RecipientRefused if permanent else TemporaryFailure
-    return kind("; ".join(replies))
+    reply = "; ".join(replies)
+    return _refusal(reply) if permanent else TemporaryFailure(reply)
+
+
+def _refusal(reply):
+    return MailboxGone(reply) if mailbox_does_not_exist(reply) else RecipientRefused(reply)
 
 
 def _misconfigured_by_server(error):

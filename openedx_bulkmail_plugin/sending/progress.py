@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from ..models import Delivery, SendTask
 
-STATUS_COUNTS = {"sent": Delivery.SENT, "failed": Delivery.FAILED, "skipped": Delivery.SKIPPED}
+# A row the provider later reported bounced or complained was still accepted: it counts as sent.
+STATUS_COUNTS = {
+    "sent": Delivery.ACCEPTED_STATUSES,
+    "failed": (Delivery.FAILED,),
+    "skipped": (Delivery.SKIPPED,),
+    "suppressed": (Delivery.SUPPRESSED,),
+}
 STARTABLE = (SendTask.QUEUING, SendTask.PENDING)
 SENDING = (SendTask.STARTED, SendTask.PROGRESS)
 
@@ -60,28 +66,30 @@ def freeze_counts(task_id):
 
 
 def _frozen_counts():
-    return {field: _ledger_count(status) for field, status in {"total": None, **STATUS_COUNTS}.items()}
+    return {field: _ledger_count(statuses) for field, statuses in {"total": None, **STATUS_COUNTS}.items()}
 
 
-def _ledger_count(status):
+def _ledger_count(statuses):
     rows = Delivery.objects.filter(task_id=OuterRef("id"))
-    if status is not None:
-        rows = rows.filter(status=status)
+    if statuses is not None:
+        rows = rows.filter(status__in=statuses)
     counted = rows.order_by().values("task_id").annotate(n=Count("id")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def counts(task):
     """
-    ``{"total", "sent", "failed", "skipped"}`` of a send.
+    ``{"total", "sent", "failed", "skipped", "suppressed"}`` of a send.
+
+    ``skipped`` counts opt-outs; ``suppressed`` the addresses that bounced or complained before.
 
     Live from the ledger (one GROUP BY on the task's status index) while it runs, so
     progress moves with every message; the frozen figures once it is finished.
     """
     if task.state in SendTask.FINISHED_STATES:
-        return {"total": task.total, "sent": task.sent, "failed": task.failed, "skipped": task.skipped}
+        return {name: getattr(task, name) for name in ("total", *STATUS_COUNTS)}
     by_status = dict(
         Delivery.objects.filter(task_id=task.id).order_by().values_list("status").annotate(n=Count("id"))
     )
-    live = {name: by_status.get(status, 0) for name, status in STATUS_COUNTS.items()}
+    live = {name: sum(by_status.get(status, 0) for status in statuses) for name, statuses in STATUS_COUNTS.items()}
     return {"total": sum(by_status.values()), **live}

@@ -115,7 +115,7 @@ class HistoryCsvView(CsvView):
     def get(self, request, course_id):  # pylint: disable=unused-argument
         header = [_("Email id"), _("Requester"), _("Subject"), _("Created"), _("Due"), _("Started"),
                   _("Finished"), _("State"), _("Total"), _("Sent"), _("Failed"), _("Skipped"),
-                  _("Duration (seconds)")]
+                  _("Suppressed"), _("Duration (seconds)")]
         tasks = SendTask.objects.filter(email__course_id=self.course_key).select_related("email", "email__sender")
         rows = (history_row(task) for task in in_id_chunks(tasks))
         return self.stream(f"{self.course_key.course}-email-history.csv", header, rows)
@@ -131,7 +131,7 @@ def history_row(task):
     return [
         email.id, email.sender.username if email.sender else "", email.subject, _iso(email.created),
         _iso(task.due), _iso(task.started_at), _iso(task.finished_at), task.state,
-        counts["total"], counts["sent"], counts["failed"], counts["skipped"], duration,
+        counts["total"], counts["sent"], counts["failed"], counts["skipped"], counts["suppressed"], duration,
     ]
 
 

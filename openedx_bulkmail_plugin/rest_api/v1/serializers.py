@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from ... import api
+from ...deliverability.suppressions import skipped_note
 from ...models import SendTask
 from ...platform import profile_name
 from ...recipients import available_groups
@@ -82,7 +83,8 @@ class CountsSerializer(serializers.Serializer):  # pylint: disable=abstract-meth
     total = serializers.IntegerField()
     sent = serializers.IntegerField()
     failed = serializers.IntegerField()
-    skipped = serializers.IntegerField()
+    skipped = serializers.IntegerField(help_text="Learners who opted out of the course's email.")
+    suppressed = serializers.IntegerField(help_text="Addresses skipped because they bounced or complained before.")
 
 
 class EmailSerializer(serializers.Serializer):  # pylint: disable=abstract-method
@@ -107,6 +109,8 @@ class EmailSerializer(serializers.Serializer):  # pylint: disable=abstract-metho
     state_label = serializers.CharField()
     counts = CountsSerializer()
     failure_reason = serializers.CharField()
+    suppressed_note = serializers.CharField(
+        help_text='"N addresses skipped: bounced or complained before", or empty when none were.')
 
 
 class EmailPageSerializer(serializers.Serializer):  # pylint: disable=abstract-method
@@ -131,6 +135,7 @@ class EmailPresenter:
 
     def present(self, email):
         task = email.send_task
+        counts = dict(api.counts(task))
         return {
             "id": email.pk,
             "course_id": str(email.course_id),
@@ -144,8 +149,9 @@ class EmailPresenter:
             "finished_at": utc_text(task.finished_at),
             "state": task.state,
             "state_label": str(task.get_state_display()),
-            "counts": dict(api.counts(task)),
+            "counts": counts,
             "failure_reason": task.failure_reason,
+            "suppressed_note": skipped_note(counts["suppressed"]),
         }
 
     def author(self, sender):

@@ -168,6 +168,7 @@ export function createHistory(root, {api, t, notices, dialogs, pollMilliseconds,
         email.started_at ? term(t('startedLabel'), t.moment(email.started_at)) : null,
         email.finished_at ? term(t('finishedLabel'), t.moment(email.finished_at)) : null,
         term(t('columnProgress'), countsText(email, t)),
+        email.suppressed_note ? term(t('suppressedLabel'), email.suppressed_note) : null,
         email.failure_reason ? term(t('failureReasonLabel'), email.failure_reason) : null);
       const download = el('p', {}, el('a', {href: api.url(`emails/${id}/deliveries.csv`), download: ''},
         t('deliveriesCsv')));

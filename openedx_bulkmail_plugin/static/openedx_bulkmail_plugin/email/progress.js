@@ -1,5 +1,5 @@
 /**
- * A send's state badge and its progress bar with sent, failed and skipped counts.
+ * A send's state badge and its progress bar with sent, failed, skipped and suppressed counts.
  */
 import {el} from './dom.js';
 
@@ -15,8 +15,10 @@ export function badge(email) {
 
 export function countsText(email, t) {
   const {total, sent, failed, skipped} = email.counts;
-  return t('countsText', {
-    sent: t.number(sent), failed: t.number(failed), skipped: t.number(skipped), total: t.number(total),
+  const suppressed = email.counts.suppressed || 0;
+  return t(suppressed ? 'countsWithSuppressedText' : 'countsText', {
+    sent: t.number(sent), failed: t.number(failed), skipped: t.number(skipped),
+    suppressed: t.number(suppressed), total: t.number(total),
   });
 }
 
@@ -28,7 +30,8 @@ function segment(kind, part, total) {
 
 export function progressBar(email, t) {
   const {total, sent, failed, skipped} = email.counts;
-  const done = sent + failed + skipped;
+  const suppressed = email.counts.suppressed || 0;
+  const done = sent + failed + skipped + suppressed;
   return el('div', {class: 'bm-progress-block'},
     el('div', {
       class: 'bm-progress',
@@ -38,6 +41,7 @@ export function progressBar(email, t) {
       'aria-valuemax': total,
       'aria-valuenow': Math.min(done, total),
       'aria-valuetext': countsText(email, t),
-    }, segment('sent', sent, total), segment('failed', failed, total), segment('skipped', skipped, total)),
+    }, segment('sent', sent, total), segment('failed', failed, total), segment('skipped', skipped, total),
+      segment('suppressed', suppressed, total)),
     el('p', {class: 'bm-counts'}, countsText(email, t)));
 }

@@ -70,7 +70,8 @@ def write_ledger(task_id):
         task = SendTask.objects.select_related("email").get(id=task_id)
         email = task.email
         try:
-            recipients = recipients_queryset(email.course_id, email.targets, email.sender)
+            recipients = recipients_queryset(
+                email.course_id, email.targets, email.sender, email.individuals, email.filters)
         except (UnknownGroup, EmptySelection) as error:
             progress.fail(task_id, _("The recipients could not be found: {error}").format(error=error))
             return False

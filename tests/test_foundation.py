@@ -192,11 +192,24 @@ def test_seed_demo_course_is_idempotent():
     assert "instructor" in first.getvalue()
 
 
+@pytest.mark.django_db
+def test_seed_demo_course_gives_learners_grades_passes_and_activity():
+    call_command("seed_demo_course", "--learners", "20", stdout=StringIO())
+    grades = apps.get_model("grades.PersistentCourseGrade").objects
+    activity = apps.get_model("courseware.StudentModule").objects
+    assert grades.filter(passed_timestamp__isnull=False).exists()
+    assert grades.filter(passed_timestamp__isnull=True).exists()
+    assert activity.exists()
+    assert apps.get_model("auth.User").objects.filter(username__startswith="learner").exclude(
+        id__in=activity.values("student_id")).exists()
+
+
 def _row_counts():
     with connection.cursor() as cursor:
         counts = {}
         for table in ("auth_user", "student_courseenrollment", "student_courseaccessrole", "bulk_email_optout",
-                      "course_groups_cohortmembership", "course_groups_courseusergroup_users"):
+                      "course_groups_cohortmembership", "course_groups_courseusergroup_users",
+                      "grades_persistentcoursegrade", "courseware_studentmodule"):
             cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
             counts[table] = cursor.fetchone()[0]
         return counts

@@ -154,7 +154,8 @@ def test_preview_counts_lists_and_explains(people):
 
 def test_preview_gives_name_and_address_of_each_recipient(people):
     answer = preview(COURSE, None, [], ["no_grade"], None)
-    assert answer["recipients"] == [{"username": "no_grade", "name": "Person no_grade", "email": "no_grade@example.com"}]
+    assert answer["recipients"] == [
+        {"username": "no_grade", "name": "Person no_grade", "email": "no_grade@example.com"}]
 
 
 @pytest.mark.parametrize(("username", "reason"), [("unactivated", "not_activated"), ("disabled", "disabled")])

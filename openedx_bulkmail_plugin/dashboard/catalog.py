@@ -153,7 +153,8 @@ def _counted_strings():
             "This message will go to %(count)s person.", "This message will go to %(count)s people."),
         "groupCount": plural_forms("(%(count)s person)", "(%(count)s people)"),
         "learnersAdded": plural_forms("%(count)s learner added.", "%(count)s learners added."),
-        "notFoundCount": plural_forms("%(count)s named learner was not found.", "%(count)s named learners were not found."),
+        "notFoundCount": plural_forms(
+            "%(count)s named learner was not found.", "%(count)s named learners were not found."),
         "confirmSend": plural_forms(
             "\u201c%(subject)s\u201d will be sent now to %(count)s person.",
             "\u201c%(subject)s\u201d will be sent now to %(count)s people."),

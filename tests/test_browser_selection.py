@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from openedx_bulkmail_plugin.models import CourseEmail
+from openedx_bulkmail_plugin.models import CourseEmail, SendTask
 from tests import factories
 from tests.test_browser import browser, choose, course_staff, open_page, wait_ready, write  # noqa: F401
 
@@ -150,3 +150,25 @@ def test_scheduled_email_describes_its_selection_in_words(course_page):
     row.wait_for(timeout=STEP)
     assert "All Learners, 1 named learner who have not passed" in row.inner_text()
     assert CourseEmail.objects.get().filters == {"passed": False}
+
+
+def test_editing_a_scheduled_email_brings_back_its_named_learners_and_filters(course_page):
+    staffer = factories.get_user_model().objects.get(username="ines")
+    email = CourseEmail.objects.create(
+        course_id=factories.COURSE_KEY, sender=staffer, subject="Nudge", html_message="<p>Hi</p>",
+        targets=[], individuals=["bob"], filters={"passed": False})
+    SendTask.objects.create(email=email, state=SendTask.SCHEDULED, due=timezone.now() + timedelta(days=2))
+    course_page.reload()
+    wait_ready(course_page)
+
+    course_page.get_by_role("button", name="Edit: Nudge").click()
+    assert chip(course_page, "bob").count() == 1
+    assert course_page.get_by_label("have not passed").is_checked()
+    course_page.get_by_label("have not passed").uncheck()
+    paste(course_page, "ann")
+    total(course_page, "2 people")
+    course_page.get_by_role("button", name="Save changes").click()
+
+    course_page.locator("[data-scheduled-rows] tr", has_text="2 named learners").wait_for(timeout=STEP)
+    email.refresh_from_db()
+    assert (email.individuals, email.filters) == (["bob", "ann"], {})

@@ -53,31 +53,30 @@ def clean_entries(entries):
 
 def resolve(course_key, entries):
     """
-    Match cleaned entries against the course's people, in one query.
+    Match cleaned entries against the course's people: one query for usernames, one for addresses.
 
-    The database may compare text without regard to case (MySQL's usual collation), so the
+    Two queries rather than one with OR, so the username lookup uses its unique index. The
+    database may compare text without regard to case (MySQL's usual collation), so the
     candidates it returns are checked again here: usernames exactly, addresses in any case.
     """
     usernames = [entry for entry in entries if "@" not in entry]
-    addresses = {entry.lower() for entry in entries if "@" in entry}
-    candidates = (
-        course_people(course_key)
-        .annotate(address=Lower("email"))
-        .filter(Q(username__in=usernames) | Q(address__in=addresses))
-        .values_list("username", "email")
-    ) if entries else []
+    addresses = sorted({entry.lower() for entry in entries if "@" in entry})
+    people = course_people(course_key)
     by_username, by_address = {}, {}
-    for username, email in candidates:
-        by_username[username] = username
-        by_address.setdefault((email or "").lower(), username)
-    found, not_found = [], []
+    if usernames:
+        by_username = dict(people.filter(username__in=usernames).values_list("username", "username"))
+    if addresses:
+        matches = people.annotate(address=Lower("email")).filter(address__in=addresses)
+        for username, email in matches.order_by("id").values_list("username", "email"):
+            by_address.setdefault((email or "").lower(), username)
+    found, not_found = {}, []
     for entry in entries:
         username = by_address.get(entry.lower()) if "@" in entry else by_username.get(entry)
         if username is None:
             not_found.append(entry)
-        elif username not in found:
-            found.append(username)
-    return Resolution(found, not_found)
+        else:
+            found.setdefault(username, None)
+    return Resolution(list(found), not_found)
 
 
 def course_people(course_key):

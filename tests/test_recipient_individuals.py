@@ -5,11 +5,13 @@ login cutoff; and what is not found is said, never silently dropped.
 """
 import pytest
 
+from openedx_bulkmail_plugin.models import CourseEmail
 from openedx_bulkmail_plugin.recipients import (
     MAX_INDIVIDUALS,
     EmptySelection,
     InvalidIndividuals,
     SelectionInvalid,
+    for_email,
     preview,
     recipients_queryset,
     validate_selection,
@@ -175,3 +177,10 @@ def test_preview_lists_at_most_the_first_hundred_in_username_order():
 def test_preview_of_names_that_match_nobody_counts_zero_and_lists_them(people):
     assert preview(COURSE, None, [], ["ghost"], None) == {
         "count": 0, "recipients": [], "not_found": ["ghost"], "excluded": []}
+
+
+def test_recipients_of_a_stored_email_follow_its_whole_selection(people):
+    email = CourseEmail(course_id=COURSE, sender=people["staffer"], targets=["myself", "learners"],
+                        individuals=["dormant"], filters={"never_started": True})
+    assert set(for_email(email).values_list("username", flat=True)) == {"staffer", "just_below", "no_grade",
+                                                                         "dormant"}

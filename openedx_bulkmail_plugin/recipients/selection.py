@@ -144,6 +144,9 @@ def for_email(email):
     """
     Everyone a stored email reaches now: its groups, its named learners, its filters.
 
+    The one door for code that starts from an email (the sending engine), so it never has
+    to know which fields make up a selection.
+
     Raises:
         UnknownGroup, EmptySelection, InvalidFilter: as :func:`recipients_queryset`.
     """

@@ -3,9 +3,15 @@ How fast recipient groups are counted and listed, on SQLite or MariaDB/MySQL.
 
 For each size it builds a course of that many enrollments (two tracks, three cohorts,
 about 2% opt-outs, some dormant, unactivated and disabled learners, a few staff) in a
-database of its own, then prints, for counting every group, counting all groups selected
-together and streaming the ``learners`` group: the time of the first run and the median
-of three, the number of SQL queries and the peak Python memory (tracemalloc).
+database of its own, with course grades (about 70% of learners graded, a third of them
+passed) and courseware activity (about 60% started, two blocks each, last touched up to 60
+days ago), then prints, for counting every group, counting all groups selected together,
+counting the learners with two filters (have not passed, inactive for 14 days) and with
+three (plus enrolled in the last 400 days), seeing who 10,000 named learners (half by
+username, half by address in capitals) with the two filters reach, and streaming the
+``learners`` group: the time
+of the first run and the median of three, the number of SQL queries and the peak Python
+memory (tracemalloc).
 
     .venv/bin/python benchmarks/recipients.py [--sizes 10000 100000] [--explain]
     DATABASE_URL=mysql://root@127.0.0.1:3306/bulkmail_bench .venv/bin/python benchmarks/recipients.py
@@ -55,8 +61,16 @@ from devsite.course_groups.models import (  # noqa: E402
 )
 from devsite.course_modes.models import CourseMode  # noqa: E402
 from devsite.course_overviews.models import CourseOverview  # noqa: E402
+from devsite.courseware.models import StudentModule, keeping_given_times  # noqa: E402
+from devsite.grades.models import PersistentCourseGrade  # noqa: E402
 from devsite.student.models import CourseAccessRole, CourseEnrollment  # noqa: E402
-from openedx_bulkmail_plugin.recipients import available_groups, group_counts, recipients_queryset  # noqa: E402
+from openedx_bulkmail_plugin.recipients import (  # noqa: E402
+    MAX_INDIVIDUALS,
+    available_groups,
+    group_counts,
+    preview,
+    recipients_queryset,
+)
 
 CHUNK = 5000
 STAFF_PER_COURSE = 20
@@ -83,7 +97,24 @@ def build_course(size):
         CohortMembership(user_id=uid, course_user_group=cohorts[n % 3], course_id=key)
         for n, uid in enumerate(learner_ids) if n % 10 != 9))
     _bulk(Optout, (Optout(user_id=uid, course_id=key) for n, uid in enumerate(learner_ids) if n % 50 == 7))
+    _grades_and_activity(key, learner_ids)
     return key, get_user_model().objects.get(pk=staff_ids[0])
+
+
+def _grades_and_activity(key, learner_ids):
+    """Grades for 7 learners in 10 (a third of them passed), two touched blocks for 6 in 10."""
+    now = timezone.now()
+    _bulk(PersistentCourseGrade, (
+        PersistentCourseGrade(user_id=uid, course_id=key, percent_grade=(n * 37 % 101) / 100, letter_grade="",
+                              grading_policy_hash="bench",
+                              passed_timestamp=now - timedelta(days=n % 90) if n % 3 == 0 else None)
+        for n, uid in enumerate(learner_ids) if n % 10 < 7))
+    with keeping_given_times():
+        _bulk(StudentModule, (
+            StudentModule(student_id=uid, course_id=key, module_type="problem",
+                          module_state_key=key.make_usage_key("problem", f"p{block}"),
+                          created=now - timedelta(days=90), modified=now - timedelta(days=(n + block * 7) % 60))
+            for n, uid in enumerate(learner_ids) if n % 10 < 6 for block in (1, 2)))
 
 
 def _create_users(prefix, count):
@@ -132,6 +163,13 @@ def measure(label, action, repeats=3):
     return result
 
 
+def named_entries(key):
+    """The most learners one may name: half by username, half by address in capitals."""
+    users = get_user_model().objects.filter(courseenrollment__course_id=key).order_by("id")
+    rows = list(users.values_list("username", "email")[:MAX_INDIVIDUALS])
+    return [username if n % 2 else email.upper() for n, (username, email) in enumerate(rows)]
+
+
 def stream_learners(key, requester):
     ids = recipients_queryset(key, ["learners"], requester).values_list("id", flat=True)
     return sum(1 for _ in ids.iterator(chunk_size=2000))
@@ -140,8 +178,10 @@ def stream_learners(key, requester):
 def explain(key, requester):
     """Print the database's plan for counting the learners and counting every group at once."""
     every_key = [group.key for group in available_groups(key)]
-    for label, targets in (("learners", ["learners"]), ("every group together", every_key)):
-        sql, params = recipients_queryset(key, targets, requester).values("id").query.sql_with_params()
+    selections = (("learners", ["learners"], None), ("every group together", every_key, None),
+                  ("learners with two filters", ["learners"], {"passed": False, "inactive_days": 14}))
+    for label, targets, filters in selections:
+        sql, params = recipients_queryset(key, targets, requester, filters=filters).values("id").query.sql_with_params()
         verb = "EXPLAIN QUERY PLAN" if connection.vendor == "sqlite" else "EXPLAIN"
         with connection.cursor() as cursor:
             cursor.execute(f"{verb} SELECT COUNT(*) FROM ({sql}) AS selection", params)
@@ -160,6 +200,17 @@ def run(size, show_plan):
     every_key = [group.key for group in available_groups(key)]
     total = measure("count all groups selected at once", lambda: recipients_queryset(key, every_key, requester).count())
     print(f"    de-duplicated total={total}")
+    two = {"passed": False, "inactive_days": 14}
+    filtered = measure("count learners with two filters", lambda: recipients_queryset(
+        key, ["learners"], requester, filters=two).count())
+    print(f"    have not passed, inactive for 14 days={filtered}")
+    three = {**two, "enrolled_within_days": 400}
+    filtered = measure("count learners with three filters", lambda: recipients_queryset(
+        key, ["learners"], requester, filters=three).count())
+    print(f"    ... and enrolled in the last 400 days={filtered}")
+    named = named_entries(key)
+    seen = measure(f"see who: {len(named)} named, two filters", lambda: preview(key, requester, [], named, two))
+    print(f"    count={seen['count']}, not found={len(seen['not_found'])}, left out={len(seen['excluded'])}")
     streamed = measure("stream learners (iterator 2000)", lambda: stream_learners(key, requester))
     print(f"    streamed ids={streamed}")
     if show_plan:

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "devsite.course_groups",
     "devsite.bulk_email",
     "devsite.django_comment_common",
+    "devsite.grades",
+    "devsite.courseware",
     "devsite.demo",
 ]
 INSTALLED_APPS.extend(get_plugin_apps("lms.djangoapp"))

@@ -28,7 +28,8 @@ class EmailInvalid(ValueError):
     """
     What an instructor wrote cannot be sent; ``errors`` maps each bad field to its message.
 
-    Fields: ``subject``, ``body``, ``targets``, ``schedule``.
+    Fields: ``subject``, ``body``, ``targets``, ``individuals``, ``filters`` (``{key: message}``),
+    ``schedule``; ``not_found`` lists the named entries that match nobody in the course.
     """
 
     def __init__(self, errors):
@@ -44,7 +45,7 @@ class WrongState(Exception):
         self.state = state
 
 
-def validate_content(course_key, subject, body, targets, requester):
+def validate_content(course_key, subject, body, targets, requester, individuals=None, filters=None):
     """
     Check an email before it is created or edited.
 
@@ -54,10 +55,13 @@ def validate_content(course_key, subject, body, targets, requester):
         body: the HTML body; at most BULKMAIL_MAX_BODY_BYTES bytes in UTF-8.
         targets: recipient group keys (see :mod:`.recipients`).
         requester: the author (who ``myself`` means).
+        individuals: usernames or email addresses of people in the course, added to the groups.
+        filters: conditions every learner selected must meet (see :mod:`.recipients.filters`).
     Returns:
-        list[str]: the targets, normalised (canonical keys, each once).
+        recipients.Selection: the selection, normalised (canonical keys, usernames, filters).
     Raises:
-        EmailInvalid: naming every field that is wrong.
+        EmailInvalid: naming every field that is wrong (``targets``, ``individuals`` with
+        ``not_found`` listing the entries that match nobody, ``filters`` by key).
     """
     errors = {}
     subject_problem = _subject_problem(subject)
@@ -66,16 +70,14 @@ def validate_content(course_key, subject, body, targets, requester):
     body_problem = _body_problem(body)
     if body_problem:
         errors["body"] = body_problem
-    valid_targets = None
+    selection = None
     try:
-        valid_targets = recipients.validate_targets(course_key, targets)
-    except recipients.UnknownGroup as unknown:
-        errors["targets"] = _("'{key}' is not a recipient group of this course.").format(key=unknown.key)
-    except recipients.EmptySelection:
-        errors["targets"] = _("Select at least one recipient group.")
+        selection = recipients.validate_selection(course_key, targets, individuals, filters)
+    except recipients.SelectionInvalid as invalid:
+        errors.update(invalid.errors)
     if errors:
         raise EmailInvalid(errors)
-    return valid_targets
+    return selection
 
 
 def _subject_problem(subject):
@@ -97,26 +99,26 @@ def _body_problem(body):
     return None
 
 
-def create_email(course_key, sender, subject, body, targets, due=None):
+def create_email(course_key, sender, subject, body, targets, due=None, individuals=None, filters=None):
     """
     Write an email down and send it now, or at ``due``.
 
     Args:
         course_key: the course.
         sender: the author (a User).
-        subject, body, targets: as :func:`validate_content` checks them.
+        subject, body, targets, individuals, filters: as :func:`validate_content` checks them.
         due: an aware datetime, already validated by :mod:`.scheduling`; None sends now.
     Returns:
         SendTask: SCHEDULED with ``due``, else queued for sending once the transaction commits.
     Raises:
         EmailInvalid: a bad field, or a selection that reaches nobody right now.
     """
-    valid_targets = validate_content(course_key, subject, body, targets, sender)
-    if not recipients.recipients_queryset(course_key, valid_targets, sender).exists():
-        raise EmailInvalid({"targets": _("Nobody would receive this email: the selected groups are empty.")})
+    selection = validate_content(course_key, subject, body, targets, sender, individuals, filters)
+    check_reaches_someone(course_key, selection, sender)
     with transaction.atomic():
         email = CourseEmail.objects.create(
-            course_id=course_key, sender=sender, subject=subject, html_message=body, targets=valid_targets)
+            course_id=course_key, sender=sender, subject=subject, html_message=body,
+            targets=selection.targets, individuals=selection.individuals, filters=selection.filters)
         state = SendTask.SCHEDULED if due is not None else SendTask.QUEUING
         task = SendTask.objects.create(email=email, state=state, due=due)
         if due is not None:
@@ -124,6 +126,22 @@ def create_email(course_key, sender, subject, body, targets, due=None):
         else:
             transaction.on_commit(lambda: _queue_start(task.id, from_state=SendTask.QUEUING))
     return task
+
+
+def check_reaches_someone(course_key, selection, sender):
+    """
+    Refuse a selection that reaches nobody right now, rather than queue a send of nothing.
+
+    Raises:
+        EmailInvalid: under ``targets``.
+    """
+    reached = recipients.recipients_queryset(
+        course_key, selection.targets, sender, selection.individuals, selection.filters)
+    if not reached.exists():
+        message = _("Nobody would receive this email: the selected groups are empty.")
+        if selection.filters:
+            message = _("Nobody would receive this email: no one selected meets the filters.")
+        raise EmailInvalid({"targets": message})
 
 
 def _watch_schedule(task):

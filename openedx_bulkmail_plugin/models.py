@@ -12,7 +12,12 @@ from opaque_keys.edx.django.models import CourseKeyField
 
 
 class CourseEmail(models.Model):
-    """A message as its author wrote it, addressed to recipient groups of one course."""
+    """
+    A message as its author wrote it, addressed to a selection of one course's people.
+
+    The selection is stored as the instructor made it (groups, named learners, filters)
+    and resolved into people only when the send starts.
+    """
 
     course_id = CourseKeyField(max_length=255, db_index=True)
     sender = models.ForeignKey(
@@ -25,6 +30,11 @@ class CourseEmail(models.Model):
         blank=True, help_text=_("Plain-text body; derived from the HTML when left empty."),
     )
     targets = models.JSONField(default=list, help_text=_("Recipient group keys, such as learners or cohort:Blue."))
+    individuals = models.JSONField(
+        default=list, blank=True, help_text=_("Usernames of learners named one by one, added to the groups."))
+    filters = models.JSONField(
+        default=dict, blank=True,
+        help_text=_("Conditions every learner selected must meet, such as {\"passed\": false}."))
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     modified = models.DateTimeField(auto_now=True)
 

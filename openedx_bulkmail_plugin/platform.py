@@ -60,6 +60,14 @@ def Optout():  # pylint: disable=invalid-name
     return _model("bulk_email.Optout")
 
 
+def PersistentCourseGrade():  # pylint: disable=invalid-name
+    return _model("grades.PersistentCourseGrade")
+
+
+def StudentModule():  # pylint: disable=invalid-name
+    return _model("courseware.StudentModule")
+
+
 def get_course(course_key):
     """The course's CourseOverview, or None when the platform has no such course."""
     return CourseOverview().objects.filter(id=course_key).first()
@@ -137,6 +145,25 @@ def profile_name(user):
 def opted_out_user_ids(course_key):
     """The ids of learners opted out of this course's email, as a subquery (``values('user_id')``)."""
     return Optout().objects.filter(course_id=course_key).values("user_id")
+
+
+def course_grades(course_key):
+    """
+    The course's persistent grades: one row per learner whose grade the platform computed.
+
+    ``user_id`` is a plain integer (no foreign key); ``percent_grade`` a fraction from 0 to
+    1; ``passed_timestamp`` is set the first time the learner passes and never cleared.
+    """
+    return PersistentCourseGrade().objects.filter(course_id=course_key)
+
+
+def courseware_activity(course_key):
+    """
+    The learners' courseware state rows in the course; ``modified`` moves with each interaction.
+
+    One of the LMS's largest tables: callers must narrow it by ``student_id`` too.
+    """
+    return StudentModule().objects.filter(course_id=course_key)
 
 
 def user_with_profile(user_path):

@@ -27,7 +27,6 @@ from kombu.exceptions import OperationalError as BrokerError
 from . import api
 from .conf import bulkmail_settings
 from .models import CourseEmail, SendTask
-from .recipients import recipients_queryset
 
 log = logging.getLogger(__name__)
 
@@ -170,9 +169,9 @@ def dispatch_due_emails():
     return dispatch_due()
 
 
-def edit_scheduled(task, editor, subject=None, body=None, targets=None, due=None):
+def edit_scheduled(task, editor, subject=None, body=None, targets=None, due=None, individuals=None, filters=None):
     """
-    Change a scheduled email's content and/or due time, all of it or none of it.
+    Change a scheduled email's content, selection and/or due time, all of it or none of it.
 
     The edit is written only while the send is still SCHEDULED, checked by the first write
     of the transaction: a conditional UPDATE of the send's row. That row lock (or SQLite's
@@ -185,7 +184,8 @@ def edit_scheduled(task, editor, subject=None, body=None, targets=None, due=None
         api.WrongState: the send is no longer SCHEDULED; nothing is changed.
     """
     email, watched_due = task.email, task.due
-    changes = _validated_changes(task, editor, subject, body, targets, due)
+    edit = {"subject": subject, "body": body, "targets": targets, "individuals": individuals, "filters": filters}
+    changes = _validated_changes(task, editor, edit, due)
     with transaction.atomic():
         claimed = SendTask.objects.filter(pk=task.pk, state=SendTask.SCHEDULED).update(
             due=changes.pop("due", F("due")))
@@ -200,43 +200,45 @@ def edit_scheduled(task, editor, subject=None, body=None, targets=None, due=None
     return task
 
 
-def _validated_changes(task, editor, subject, body, targets, due):
+SELECTION_FIELDS = ("targets", "individuals", "filters")
+
+
+def _validated_changes(task, editor, edit, due):
     """The model fields to write, after validating the email as it will be once edited."""
     email = task.email
-    valid_targets, valid_due = validate_email_and_schedule(
-        email.course_id, editor,
-        email.subject if subject is None else subject,
-        email.html_message if body is None else body,
-        email.targets if targets is None else targets,
-        due,
-    )
+    current = {"subject": email.subject, "body": email.html_message, "targets": email.targets,
+               "individuals": email.individuals, "filters": email.filters}
+    merged = {name: current[name] if value is None else value for name, value in edit.items()}
+    selection, valid_due = validate_email_and_schedule(
+        email.course_id, editor, merged["subject"], merged["body"], merged["targets"], due,
+        individuals=merged["individuals"], filters=merged["filters"])
     changes = {}
     if valid_due is not None:
         changes["due"] = valid_due
-    if subject is not None:
-        changes["subject"] = subject
-    if body is not None:
-        changes["html_message"] = body
-    if targets is not None:
-        if not recipients_queryset(email.course_id, valid_targets, email.sender).exists():
-            raise api.EmailInvalid({"targets": _("Nobody would receive this email: the selected groups are empty.")})
-        changes["targets"] = list(valid_targets)
+    if edit["subject"] is not None:
+        changes["subject"] = edit["subject"]
+    if edit["body"] is not None:
+        changes["html_message"] = edit["body"]
+    if any(edit[name] is not None for name in SELECTION_FIELDS):
+        api.check_reaches_someone(email.course_id, selection, email.sender)
+        changes.update(targets=selection.targets, individuals=selection.individuals, filters=selection.filters)
     return changes
 
 
-def validate_email_and_schedule(course_key, requester, subject, body, targets, schedule=None, now=None):
+def validate_email_and_schedule(course_key, requester, subject, body, targets, schedule=None, now=None,
+                                individuals=None, filters=None):
     """
-    Check an email and its optional due time together, so one answer names every problem.
+    Check an email, its selection and its optional due time together, so one answer names every problem.
 
     Returns:
-        (targets, due): the canonical group keys, and the due time in UTC or None.
+        (selection, due): the validated ``recipients.Selection``, and the due time in UTC or None.
     Raises:
         api.EmailInvalid: naming every invalid field (``schedule`` for the due time).
     """
     errors = {}
-    valid_targets = valid_due = None
+    selection = valid_due = None
     try:
-        valid_targets = api.validate_content(course_key, subject, body, targets, requester)
+        selection = api.validate_content(course_key, subject, body, targets, requester, individuals, filters)
     except api.EmailInvalid as invalid:
         errors.update(invalid.errors)
     if schedule is not None:
@@ -246,7 +248,7 @@ def validate_email_and_schedule(course_key, requester, subject, body, targets, s
             errors.update(invalid.errors)
     if errors:
         raise api.EmailInvalid(errors)
-    return valid_targets, valid_due
+    return selection, valid_due
 
 
 def revoke_scheduled(task):

@@ -15,7 +15,9 @@ from devsite.bulk_email.models import Optout
 from devsite.course_groups.models import CohortMembership, CourseCohort, CourseCohortsSettings, CourseUserGroup
 from devsite.course_modes.models import CourseMode
 from devsite.course_overviews.models import CourseOverview
+from devsite.courseware.models import StudentModule
 from devsite.django_comment_common.models import Role
+from devsite.grades.models import PersistentCourseGrade
 from devsite.student.models import CourseAccessRole, CourseEnrollment, UserProfile
 
 _numbers = itertools.count(1)
@@ -117,3 +119,27 @@ def jwt_token(person, **claims):
         "administrator": person.is_staff, "version": "1.2.0", **claims,
     }
     return jwt.encode(payload, issuer["SECRET_KEY"], algorithm="HS256")
+
+
+def grade(person, percent, passed_days_ago=None, course_key=COURSE_KEY):
+    """The learner's persistent course grade: ``percent`` in 0-100; passed that many days ago, if given."""
+    passed = None if passed_days_ago is None else timezone.now() - timedelta(days=passed_days_ago)
+    return PersistentCourseGrade.objects.create(
+        user_id=person.id, course_id=course_key, percent_grade=round(percent / 100, 2), letter_grade="",
+        grading_policy_hash="policy", passed_timestamp=passed)
+
+
+def activity(person, days_ago, course_key=COURSE_KEY, block="problem1"):
+    """Courseware state the learner last touched ``days_ago`` days ago in one block of the course."""
+    key = CourseKey.from_string(str(course_key))
+    location = key.make_usage_key("problem", block)
+    row = StudentModule.objects.create(student=person, course_id=key, module_state_key=location,
+                                       module_type="problem")
+    StudentModule.objects.filter(pk=row.pk).update(modified=timezone.now() - timedelta(days=days_ago))
+    return row
+
+
+def enrolled_days_ago(person, days, course_key=COURSE_KEY):
+    """Move the learner's enrollment date back (the stand-in stamps it on creation)."""
+    CourseEnrollment.objects.filter(user=person, course_id=course_key).update(
+        created=timezone.now() - timedelta(days=days))

@@ -39,8 +39,8 @@ def invalid_fields(sender, subject="Week 1", body="<p>Hi</p>", targets=("learner
 
 
 def test_valid_email_gives_normalised_targets(sender):
-    assert api.validate_content(KEY, "Week 1", "<p>Hi</p>", [" Learners ", "learners", "myself"], sender) == [
-        "learners", "myself"]
+    selection = api.validate_content(KEY, "Week 1", "<p>Hi</p>", [" Learners ", "learners", "myself"], sender)
+    assert selection.targets == ["learners", "myself"]
 
 
 @pytest.mark.parametrize("subject", ["", "   ", None])

@@ -65,8 +65,9 @@ def test_create_answers_201_with_the_documented_email_json(client, staff):  # py
     response = post(client, BASE, new_email())
     assert response.status_code == 201
     assert set(response.json()) == {
-        "id", "course_id", "subject", "body", "targets", "author", "created", "due", "started_at",
-        "finished_at", "state", "state_label", "counts", "failure_reason", "suppressed_note"}
+        "id", "course_id", "subject", "body", "targets", "individuals", "filters", "selection", "author",
+        "created", "due", "started_at", "finished_at", "state", "state_label", "counts", "failure_reason",
+        "suppressed_note"}
 
 
 def test_created_email_names_its_targets_with_their_labels(client, staff):  # pylint: disable=unused-argument

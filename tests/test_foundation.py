@@ -105,6 +105,8 @@ def test_platform_eligibility_period_wins_over_ours(settings, platform, ours, ex
     ("course_overviews.CourseOverview", "course_overviews_courseoverview"),
     ("bulk_email.Optout", "bulk_email_optout"),
     ("django_comment_common.Role", "django_comment_client_role"),
+    ("grades.PersistentCourseGrade", "grades_persistentcoursegrade"),
+    ("courseware.StudentModule", "courseware_studentmodule"),
 ])
 def test_stand_ins_use_the_platform_tables(label, table):
     assert apps.get_model(label)._meta.db_table == table
@@ -120,11 +122,33 @@ def test_stand_ins_use_the_platform_tables(label, table):
     ("course_groups.CohortMembership", "course_user_group", "course_user_group_id", "ForeignKey"),
     ("course_overviews.CourseOverview", "id", "id", "CourseKeyField"),
     ("bulk_email.Optout", "course_id", "course_id", "CourseKeyField"),
+    ("grades.PersistentCourseGrade", "id", "id", "UnsignedBigIntAutoField"),
+    ("grades.PersistentCourseGrade", "user_id", "user_id", "IntegerField"),
+    ("grades.PersistentCourseGrade", "course_id", "course_id", "CourseKeyField"),
+    ("grades.PersistentCourseGrade", "percent_grade", "percent_grade", "FloatField"),
+    ("grades.PersistentCourseGrade", "passed_timestamp", "passed_timestamp", "DateTimeField"),
+    ("courseware.StudentModule", "id", "id", "UnsignedBigIntAutoField"),
+    ("courseware.StudentModule", "student", "student_id", "ForeignKey"),
+    ("courseware.StudentModule", "course_id", "course_id", "LearningContextKeyField"),
+    ("courseware.StudentModule", "module_state_key", "module_id", "UsageKeyField"),
+    ("courseware.StudentModule", "modified", "modified", "DateTimeField"),
 ])
 def test_stand_in_fields_match_the_platform(label, field, column, kind):
     model_field = apps.get_model(label)._meta.get_field(field)
     assert model_field.column == column
     assert type(model_field).__name__ == kind
+
+
+@pytest.mark.parametrize(("label", "unique"), [
+    ("grades.PersistentCourseGrade", ("course_id", "user_id")),
+    ("courseware.StudentModule", ("student", "module_state_key", "course_id")),
+])
+def test_stand_ins_are_unique_as_the_platform_tables_are(label, unique):
+    assert tuple(apps.get_model(label)._meta.unique_together[0]) == unique
+
+
+def test_courseware_state_student_is_not_a_database_constraint():
+    assert apps.get_model("courseware.StudentModule")._meta.get_field("student").db_constraint is False
 
 
 def test_enrollment_course_is_not_a_database_constraint():
@@ -168,11 +192,24 @@ def test_seed_demo_course_is_idempotent():
     assert "instructor" in first.getvalue()
 
 
+@pytest.mark.django_db
+def test_seed_demo_course_gives_learners_grades_passes_and_activity():
+    call_command("seed_demo_course", "--learners", "20", stdout=StringIO())
+    grades = apps.get_model("grades.PersistentCourseGrade").objects
+    activity = apps.get_model("courseware.StudentModule").objects
+    assert grades.filter(passed_timestamp__isnull=False).exists()
+    assert grades.filter(passed_timestamp__isnull=True).exists()
+    assert activity.exists()
+    assert apps.get_model("auth.User").objects.filter(username__startswith="learner").exclude(
+        id__in=activity.values("student_id")).exists()
+
+
 def _row_counts():
     with connection.cursor() as cursor:
         counts = {}
         for table in ("auth_user", "student_courseenrollment", "student_courseaccessrole", "bulk_email_optout",
-                      "course_groups_cohortmembership", "course_groups_courseusergroup_users"):
+                      "course_groups_cohortmembership", "course_groups_courseusergroup_users",
+                      "grades_persistentcoursegrade", "courseware_studentmodule"):
             cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
             counts[table] = cursor.fetchone()[0]
         return counts

@@ -22,6 +22,7 @@ def page_strings():
     """The Email page's script strings in the active language, by key."""
     return {
         **_compose_strings(),
+        **_selection_strings(),
         **_list_strings(),
         **_dialog_strings(),
         **_error_strings(),
@@ -37,7 +38,7 @@ def _compose_strings():
         "subjectLabel": _("Subject:"),
         "linkPrompt": _("Address of the link (https://...)"),
         "loadingGroups": _("Loading recipient groups..."),
-        "totalNone": _("Select at least one recipient group."),
+        "totalNone": _("Select at least one recipient group or name a learner."),
         "totalCounting": _("Counting recipients..."),
         "timeZoneNote": _("Times are in your time zone, %(zone)s."),
         "sendButton": _("Send now"),
@@ -45,7 +46,7 @@ def _compose_strings():
         "saveChanges": _("Save changes"),
         "needSubject": _("Write a subject."),
         "needBody": _("Write a message."),
-        "needTargets": _("Select at least one recipient group."),
+        "needTargets": _("Select at least one recipient group or name a learner."),
         "needSchedule": _("Choose the date and the time to send the email."),
         "fixFields": _("Please correct the fields marked below."),
         "sendingNotice": _("Your email is being sent. Follow its progress under Message history."),
@@ -56,6 +57,33 @@ def _compose_strings():
         "confirmSendHeading": _("Send this email now?"),
         "confirmScheduleHeading": _("Schedule this email?"),
         "previewHeading": _("Preview"),
+    }
+
+
+def _selection_strings():
+    return {
+        "chipNotFound": _("not found"),
+        "removeLearner": _("Remove %(entry)s"),
+        "learnerRemoved": _("%(entry)s removed."),
+        "tooManyLearners": _("Name at most %(limit)s learners at once."),
+        "removeNotFound": _("Remove the learners marked \u201cnot found\u201d: they are not enrolled in "
+                            "this course or on its team."),
+        "csvNotText": _("%(file)s is not a text file. Choose a CSV file saved as text (UTF-8)."),
+        "csvNoColumn": _("%(file)s has no usable column. Use one column, or a column headed username or email."),
+        "csvTooMany": _("%(file)s has %(count)s rows; a file may have at most %(limit)s. Nothing was added."),
+        "noneMeetFilters": _("No one selected meets these filters (in a course without computed grades yet, "
+                             "nobody has passed)."),
+        "excludedNotActivated": _("account not activated"),
+        "excludedDisabled": _("account disabled"),
+        "excludedOptedOut": _("opted out of this course's email"),
+        "excludedFilteredOut": _("does not meet the filters"),
+        "seeWhoHeading": _("Who will receive this email"),
+        "firstRecipients": _("The first %(shown)s of %(count)s people, by username."),
+        "notFoundHeading": _("Not found"),
+        "excludedHeading": _("Named but not receiving it"),
+        "columnUsername": _("Username"),
+        "columnName": _("Name"),
+        "columnEmail": _("Email address"),
     }
 
 
@@ -127,6 +155,9 @@ def _counted_strings():
         "totalPeople": plural_forms(
             "This message will go to %(count)s person.", "This message will go to %(count)s people."),
         "groupCount": plural_forms("(%(count)s person)", "(%(count)s people)"),
+        "learnersAdded": plural_forms("%(count)s learner added.", "%(count)s learners added."),
+        "notFoundCount": plural_forms(
+            "%(count)s named learner was not found.", "%(count)s named learners were not found."),
         "confirmSend": plural_forms(
             "\u201c%(subject)s\u201d will be sent now to %(count)s person.",
             "\u201c%(subject)s\u201d will be sent now to %(count)s people."),

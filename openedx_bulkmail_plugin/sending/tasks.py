@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from ..conf import bulkmail_settings
 from ..models import Batch, SendTask
-from ..recipients import EmptySelection, UnknownGroup, recipients_queryset
+from ..recipients import EmptySelection, InvalidFilter, UnknownGroup, for_email
 from . import leases, ledger, progress
 from .batch import BatchSend
 
@@ -70,8 +70,8 @@ def write_ledger(task_id):
         task = SendTask.objects.select_related("email").get(id=task_id)
         email = task.email
         try:
-            recipients = recipients_queryset(email.course_id, email.targets, email.sender)
-        except (UnknownGroup, EmptySelection) as error:
+            recipients = for_email(email)
+        except (UnknownGroup, EmptySelection, InvalidFilter) as error:
             progress.fail(task_id, _("The recipients could not be found: {error}").format(error=error))
             return False
         task.total = ledger.write(task, recipients)

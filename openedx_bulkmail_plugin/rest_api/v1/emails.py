@@ -90,9 +90,12 @@ class EmailsView(CourseView):
     def post(self, request, course_id):  # pylint: disable=unused-argument
         data = valid_request(EmailCreateSerializer, request)
         try:
-            targets, due = scheduling.validate_email_and_schedule(
-                self.course_key, request.user, data["subject"], data["body"], data["targets"], data.get("schedule"))
-            task = api.create_email(self.course_key, request.user, data["subject"], data["body"], targets, due=due)
+            selection, due = scheduling.validate_email_and_schedule(
+                self.course_key, request.user, data["subject"], data["body"], data.get("targets", []),
+                data.get("schedule"), individuals=data.get("individuals"), filters=data.get("filters"))
+            task = api.create_email(
+                self.course_key, request.user, data["subject"], data["body"], selection.targets, due=due,
+                individuals=selection.individuals, filters=selection.filters)
         except api.EmailInvalid as invalid:
             raise ValidationError(invalid.errors) from invalid
         return Response(EmailPresenter(self.course_key).present(task.email), status=status.HTTP_201_CREATED)
@@ -107,7 +110,7 @@ class EmailDetailView(CourseView):
         return Response(EmailPresenter(self.course_key).present(email))
 
     @extend_schema(request=EmailEditSerializer, responses={200: EmailSerializer, 409: ConflictSerializer},
-                   summary="Edit a scheduled email (subject, body, targets, due time)")
+                   summary="Edit a scheduled email (subject, body, selection, due time)")
     def patch(self, request, course_id, email_id):  # pylint: disable=unused-argument
         email = find_course_email(self.course_key, email_id)
         data = valid_request(EmailEditSerializer, request)
@@ -116,7 +119,8 @@ class EmailDetailView(CourseView):
         try:
             scheduling.edit_scheduled(
                 email.send_task, request.user, subject=data.get("subject"), body=data.get("body"),
-                targets=data.get("targets"), due=data.get("schedule"))
+                targets=data.get("targets"), due=data.get("schedule"),
+                individuals=data.get("individuals"), filters=data.get("filters"))
         except api.WrongState as wrong:
             return conflict(wrong.state)
         except api.EmailInvalid as invalid:

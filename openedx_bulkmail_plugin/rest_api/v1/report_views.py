@@ -20,7 +20,7 @@ from ... import api
 from ...models import CourseEmail, Delivery, SendTask
 from ...sending.message import render_preview
 from .base import CoursePagination, CourseView, extend_schema, find_course_email
-from .serializers import StrictSerializer, utc_text
+from .serializers import EmailPresenter, StrictSerializer, utc_text
 
 CSV_CHUNK = 2000
 PREVIEW_TARGET = "myself"
@@ -113,23 +113,25 @@ class HistoryCsvView(CsvView):
 
     @extend_schema(summary="Email task history report of the course, as CSV", responses=CSV_RESPONSE)
     def get(self, request, course_id):  # pylint: disable=unused-argument
-        header = [_("Email id"), _("Requester"), _("Subject"), _("Created"), _("Due"), _("Started"),
+        header = [_("Email id"), _("Requester"), _("Subject"), _("Send to"), _("Created"), _("Due"), _("Started"),
                   _("Finished"), _("State"), _("Total"), _("Sent"), _("Failed"), _("Skipped"),
                   _("Suppressed"), _("Duration (seconds)")]
         tasks = SendTask.objects.filter(email__course_id=self.course_key).select_related("email", "email__sender")
-        rows = (history_row(task) for task in in_id_chunks(tasks))
+        presenter = EmailPresenter(self.course_key)
+        rows = (history_row(task, presenter) for task in in_id_chunks(tasks))
         return self.stream(f"{self.course_key.course}-email-history.csv", header, rows)
 
 
-def history_row(task):
-    """One send in the history report; a running send shows its live counts."""
+def history_row(task, presenter):
+    """One send in the history report, its selection in words; a running send shows its live counts."""
     email = task.email
     counts = api.counts(task)
     duration = ""
     if task.started_at and task.finished_at:
         duration = round((task.finished_at - task.started_at).total_seconds())
     return [
-        email.id, email.sender.username if email.sender else "", email.subject, _iso(email.created),
+        email.id, email.sender.username if email.sender else "", email.subject, presenter.describe(email),
+        _iso(email.created),
         _iso(task.due), _iso(task.started_at), _iso(task.finished_at), task.state,
         counts["total"], counts["sent"], counts["failed"], counts["skipped"], counts["suppressed"], duration,
     ]

@@ -10,13 +10,15 @@ from collections.abc import Mapping
 from datetime import UTC
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ... import api
 from ...deliverability.suppressions import skipped_note
 from ...models import SendTask
 from ...platform import profile_name
-from ...recipients import available_groups
+from ...recipients import MAX_INDIVIDUALS, available_groups, describe_selection
+from ...recipients.filters import MAX_DAYS
 
 
 class StrictSerializer(serializers.Serializer):  # pylint: disable=abstract-method
@@ -47,25 +49,63 @@ def _text_field(**options):
     return serializers.CharField(allow_blank=True, trim_whitespace=False, **options)
 
 
-class EmailCreateSerializer(StrictSerializer):  # pylint: disable=abstract-method
+FILTERS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "Conditions every learner selected through groups or by name must meet; all apply together. "
+                   "The myself and staff groups are never filtered.",
+    "properties": {
+        "passed": {"type": "boolean", "description": "Has (true) or has not (false) ever passed the course."},
+        "grade_below": {"type": "number", "minimum": 0, "maximum": 100,
+                        "description": "Course grade in percent below this value (no grade yet: 0%)."},
+        "grade_at_least": {"type": "number", "minimum": 0, "maximum": 100,
+                           "description": "Course grade in percent at least this value (no grade yet: 0%)."},
+        "inactive_days": {"type": "integer", "minimum": 1, "maximum": MAX_DAYS,
+                          "description": "No courseware activity in this course in the last N days."},
+        "never_started": {"type": "boolean", "enum": [True], "description": "No courseware activity at all."},
+        "enrolled_within_days": {"type": "integer", "minimum": 1, "maximum": MAX_DAYS,
+                                 "description": "Enrolled in the last N days."},
+    },
+}
+
+
+@extend_schema_field(FILTERS_SCHEMA)
+class FiltersField(serializers.JSONField):
+    """The filters object, passed on as given: the recipients module checks each key and value."""
+
+
+def _individuals_field(**options):
+    return serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False), max_length=MAX_INDIVIDUALS,
+        help_text=f"Usernames (exact) or email addresses (any case) of people actively enrolled in the course or "
+                  f"on its team, added to the groups; at most {MAX_INDIVIDUALS}.", **options)
+
+
+class SelectionSerializer(StrictSerializer):  # pylint: disable=abstract-method
+    """Who a message goes to: groups (a union), plus named learners, narrowed by filters."""
+
+    targets = serializers.ListField(child=serializers.CharField(), required=False, help_text="Recipient group keys.")
+    individuals = _individuals_field(required=False)
+    filters = FiltersField(required=False)
+
+
+class EmailCreateSerializer(SelectionSerializer):  # pylint: disable=abstract-method
     subject = _text_field(help_text="One line, at most 255 characters.")
     body = _text_field(help_text="The message as HTML.")
-    targets = serializers.ListField(child=serializers.CharField(), help_text="Recipient group keys.")
     schedule = serializers.CharField(
         required=False, allow_null=True,
         help_text="When to send: ISO-8601 with a UTC offset. Absent or null: send now.")
 
 
-class EmailEditSerializer(StrictSerializer):  # pylint: disable=abstract-method
+class EmailEditSerializer(SelectionSerializer):  # pylint: disable=abstract-method
     subject = _text_field(required=False)
     body = _text_field(required=False)
-    targets = serializers.ListField(child=serializers.CharField(), required=False)
     schedule = serializers.CharField(required=False, help_text="The new due time, ISO-8601 with a UTC offset.")
 
     def validate(self, attrs):
         if not attrs:
             raise serializers.ValidationError(
-                {"detail": _("Give at least one of subject, body, targets or schedule.")})
+                {"detail": _("Give at least one of subject, body, targets, individuals, filters or schedule.")})
         return attrs
 
 
@@ -100,6 +140,10 @@ class EmailSerializer(serializers.Serializer):  # pylint: disable=abstract-metho
     subject = serializers.CharField()
     body = serializers.CharField()
     targets = TargetSerializer(many=True)
+    individuals = serializers.ListField(child=serializers.CharField(), help_text="Usernames of named learners.")
+    filters = serializers.DictField(help_text="The filters, as given when the email was written.")
+    selection = serializers.CharField(help_text="Who the email goes to, in words: "
+                                                "\"All Learners who have not passed, scored below 60%\".")
     author = AuthorSerializer(allow_null=True)
     created = serializers.DateTimeField()
     due = serializers.DateTimeField(allow_null=True)
@@ -142,6 +186,9 @@ class EmailPresenter:
             "subject": email.subject,
             "body": email.html_message,
             "targets": [{"key": key, "label": self.labels.get(key, key)} for key in email.targets],
+            "individuals": list(email.individuals),
+            "filters": dict(email.filters),
+            "selection": self.describe(email),
             "author": self.author(email.sender),
             "created": utc_text(email.created),
             "due": utc_text(task.due),
@@ -153,6 +200,10 @@ class EmailPresenter:
             "failure_reason": task.failure_reason,
             "suppressed_note": skipped_note(counts["suppressed"]),
         }
+
+    def describe(self, email):
+        """Who the email goes to, in words."""
+        return describe_selection(email.targets, email.individuals, email.filters, self.labels)
 
     def author(self, sender):
         if sender is None:

@@ -16,7 +16,9 @@ from devsite.bulk_email.models import Optout
 from devsite.course_groups.models import CohortMembership, CourseCohort, CourseCohortsSettings, CourseUserGroup
 from devsite.course_modes.models import CourseMode
 from devsite.course_overviews.models import CourseOverview
+from devsite.courseware.models import StudentModule, keeping_given_times
 from devsite.django_comment_common.models import Role
+from devsite.grades.models import PersistentCourseGrade
 from devsite.student.models import CourseAccessRole, CourseEnrollment, UserProfile
 
 DEMO_COURSE = CourseKey.from_string("course-v1:DemoX+Mail101+2026")
@@ -90,9 +92,12 @@ class Seeder:
         self.get_or_create(UserProfile, user=user, defaults={"name": full_name})
         return user
 
-    def enroll(self, user, mode="audit", course_key=DEMO_COURSE, is_active=True, cohort=None):
-        self.get_or_create(CourseEnrollment, user=user, course_id=course_key,
-                           defaults={"mode": mode, "is_active": is_active})
+    def enroll(self, user, mode="audit", course_key=DEMO_COURSE, is_active=True, cohort=None, days_ago=None):
+        enrollment, created = CourseEnrollment.objects.get_or_create(
+            user=user, course_id=course_key, defaults={"mode": mode, "is_active": is_active})
+        self.created += int(created)
+        if created and days_ago:
+            CourseEnrollment.objects.filter(pk=enrollment.pk).update(created=self.now - timedelta(days=days_ago))
         if cohort:
             group = self.cohorts[cohort]
             self.get_or_create(CohortMembership, user=user, course_id=course_key,
@@ -108,8 +113,32 @@ class Seeder:
             user = self.user(f"learner{number:03d}", f"Learner {number:03d}",
                              last_login=self.now - timedelta(hours=number))
             mode = "verified" if number % 3 == 0 else "audit"
-            self.enroll(user, mode=mode, cohort=(COHORTS + (None,))[number % 4])
+            self.enroll(user, mode=mode, cohort=(COHORTS + (None,))[number % 4], days_ago=number % 120)
+            self.progress(user, number)
         self.awkward_cases()
+
+    def progress(self, user, number):
+        """
+        A grade for four learners in five and courseware activity for three in four, so the
+        recipient filters have something to tell apart. Every seventeenth learner passed
+        once and has since dropped below the pass mark; the platform keeps them passed.
+        """
+        if number % 5:
+            percent = 0.45 if number % 17 == 0 else (number * 37 % 100) / 100
+            passed = percent >= 0.6 or number % 17 == 0
+            self.get_or_create(PersistentCourseGrade, user_id=user.id, course_id=DEMO_COURSE, defaults={
+                "percent_grade": percent, "letter_grade": "Pass" if percent >= 0.6 else "",
+                "grading_policy_hash": "demo", "passed_timestamp": self.now - timedelta(days=number % 20) if passed
+                else None})
+        if number % 4 == 3:
+            return
+        with keeping_given_times():
+            for block in range(1, number % 3 + 2):
+                moment = self.now - timedelta(days=(number * 3 + block) % 45)
+                self.get_or_create(
+                    StudentModule, student=user, course_id=DEMO_COURSE,
+                    module_state_key=DEMO_COURSE.make_usage_key("problem", f"week{block}"),
+                    defaults={"module_type": "problem", "created": moment, "modified": moment})
 
     def course_team(self):
         self.user("admin", "Site Admin", is_staff=True, is_superuser=True)

@@ -4,10 +4,12 @@
  */
 import {ApiError, messagesOf} from './api.js';
 import {createEditor} from './editor.js';
-import {createGroupPicker} from './groups.js';
+import {createSelection} from './selection.js';
 import {localInputs, localIso} from './schedule.js';
 
-const FIELDS = ['subject', 'body', 'targets', 'schedule'];
+const FIELDS = ['subject', 'body', 'targets', 'individuals', 'filters', 'schedule'];
+// Said next to the named learners (their chips are flagged), never in the banner.
+const SHOWN_ELSEWHERE = ['not_found'];
 
 export function createCompose(root, {api, t, notices, dialogs, onChange}) {
   const form = root.querySelector('[data-compose]');
@@ -20,7 +22,7 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
   const submit = form.querySelector('[data-submit]');
   const cancelEdit = form.querySelector('[data-action="cancel-edit"]');
   const editor = createEditor(form.querySelector('[data-editor]'), t);
-  const groups = createGroupPicker(form, {api, t, notices});
+  const selection = createSelection(form, {api, t, notices, dialogs});
   let editing = null;
   let busy = false;
 
@@ -35,13 +37,14 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
     subject.removeAttribute('aria-invalid');
     sendDate.removeAttribute('aria-invalid');
     editor.setInvalid(false);
+    selection.clearErrors();
     notices.clear();
   }
 
   function focusField(field) {
     if (field === 'subject') subject.focus();
     else if (field === 'body') editor.focus();
-    else if (field === 'targets') groups.focus();
+    else if (['targets', 'individuals', 'filters'].includes(field)) selection.focus(field);
     else if (field === 'schedule') sendDate.focus();
   }
 
@@ -54,7 +57,8 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
       if (field === 'schedule') sendDate.setAttribute('aria-invalid', 'true');
       if (field === 'body') editor.setInvalid(true);
     });
-    const others = Object.keys(fields).filter((key) => !FIELDS.includes(key));
+    selection.showErrors(fields);
+    const others = Object.keys(fields).filter((key) => !FIELDS.includes(key) && !SHOWN_ELSEWHERE.includes(key));
     if (others.length || !named.length) notices.error(fallback);
     if (named.length) focusField(named[0]);
   }
@@ -68,13 +72,14 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
     const problems = {};
     if (!draft.subject) problems.subject = t('needSubject');
     if (editor.isBlank()) problems.body = t('needBody');
-    if (!draft.targets.length) problems.targets = t('needTargets');
+    if (selection.isEmpty(draft)) problems.targets = t('needTargets');
+    else if (draft.individuals && selection.missing().length) problems.individuals = t('removeNotFound');
     if (later.checked && !draft.schedule) problems.schedule = t('needSchedule');
     return problems;
   }
 
   function draft() {
-    const message = {subject: subject.value.trim(), body: editor.html(), targets: groups.selected()};
+    const message = {subject: subject.value.trim(), body: editor.html(), ...selection.current()};
     if (later.checked) message.schedule = localIso(sendDate.value, sendTime.value);
     return message;
   }
@@ -92,14 +97,15 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
     editing = null;
     form.reset();
     editor.setHtml('');
-    groups.select([]);
+    selection.set({});
     clearErrors();
     reflectMode();
   }
 
   async function confirmSend(message) {
     if (editing) return true;
-    const people = await groups.count(message.targets);
+    const {targets, individuals, filters} = message;
+    const people = await selection.count({targets, individuals, filters});
     if (message.schedule) {
       return dialogs.confirm({
         heading: t('confirmScheduleHeading'),
@@ -192,7 +198,7 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
   reflectMode();
 
   return {
-    load: () => groups.load(),
+    load: () => selection.load(),
     /** Load a scheduled email into the form; saving sends a PATCH. */
     async edit(email) {
       await editor.ready;
@@ -200,7 +206,9 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
       editing = email;
       subject.value = email.subject;
       editor.setHtml(email.body);
-      groups.select(email.targets.map((target) => target.key));
+      selection.set({
+        targets: email.targets.map((target) => target.key), individuals: email.individuals, filters: email.filters,
+      });
       later.checked = true;
       const local = localInputs(email.due);
       sendDate.value = local.date;

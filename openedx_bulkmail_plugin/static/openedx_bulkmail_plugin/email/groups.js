@@ -1,49 +1,19 @@
 /**
- * The "Send to" checkboxes, and the live, de-duplicated total of the selection.
+ * The "Send to" checkboxes, one per recipient group with its own live count.
  */
-import {repeated} from './api.js';
-import {debounce, el, replaceChildren} from './dom.js';
+import {el, replaceChildren} from './dom.js';
 
-export function createGroupPicker(root, {api, t, notices}) {
+export function createGroupPicker(root, {api, t, notices, onChange}) {
   const list = root.querySelector('[data-groups]');
-  const total = root.querySelector('[data-total]');
-  let latestRequest = 0;
 
   function checkboxes() {
     return [...list.querySelectorAll('input[type="checkbox"]')];
   }
 
-  function selected() {
-    return checkboxes().filter((box) => box.checked).map((box) => box.value);
-  }
-
-  async function count(targets) {
-    if (!targets.length) return 0;
-    const answer = await api.get(`recipients/?${repeated('target', targets)}`);
-    return answer.count;
-  }
-
-  async function refreshTotal() {
-    const targets = selected();
-    const request = ++latestRequest;
-    if (!targets.length) {
-      total.textContent = t('totalNone');
-      return;
-    }
-    total.textContent = t('totalCounting');
-    try {
-      const people = await count(targets);
-      if (request === latestRequest) total.textContent = t.plural('totalPeople', people);
-    } catch (error) {
-      if (request === latestRequest) total.textContent = notices.explain(error);
-    }
-  }
-  const refreshSoon = debounce(refreshTotal, 300);
-
   function groupRow(group, index) {
     const id = `bm-group-${index}`;
     return el('div', {class: 'bm-group'},
-      el('input', {type: 'checkbox', id, value: group.key, 'aria-describedby': `${id}-about`, onchange: refreshSoon}),
+      el('input', {type: 'checkbox', id, value: group.key, 'aria-describedby': `${id}-about`, onchange: onChange}),
       el('label', {for: id},
         el('span', {class: 'bm-group__label'}, group.label),
         ' ',
@@ -60,13 +30,12 @@ export function createGroupPicker(root, {api, t, notices}) {
       } catch (error) {
         replaceChildren(list, el('p', {class: 'bm-field-error'}, notices.explain(error)));
       }
-      await refreshTotal();
     },
-    selected,
-    count,
+    selected() {
+      return checkboxes().filter((box) => box.checked).map((box) => box.value);
+    },
     select(keys) {
       checkboxes().forEach((box) => { box.checked = keys.includes(box.value); });
-      refreshTotal();
     },
     focus() {
       const first = checkboxes()[0];

@@ -3,8 +3,9 @@
  */
 import {el, replaceChildren} from './dom.js';
 
+/** Who the email goes to, in words, as the server says it ("All Learners who have not passed"). */
 export function targetLabels(email) {
-  return email.targets.map((target) => target.label).join(', ');
+  return email.selection || email.targets.map((target) => target.label).join(', ');
 }
 
 export function authorName(email) {

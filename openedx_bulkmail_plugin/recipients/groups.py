@@ -1,10 +1,10 @@
 """
 Recipient groups: who each group of a course includes, decided in SQL.
 
-The rules are those of the Open edX guide to bulk email. A selection of groups becomes
-one queryset of users, so that counting it is one query, listing it is one streamed
-query and the ledger can be written from it with INSERT ... SELECT: no user is ever
-loaded into Python to decide whether they belong.
+The rules are those of the Open edX guide to bulk email. Each group is a condition on
+the User table (or on the course's enrollments), so that :mod:`.selection` can combine
+them with named learners and filters into one query: no user is ever loaded into Python
+to decide whether they belong.
 
 Group keys: ``myself``, ``staff``, ``learners``, ``track:<mode slug>`` and
 ``cohort:<cohort name>``.
@@ -19,8 +19,8 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import platform
-from .conf import last_login_eligibility_months
+from .. import platform
+from ..conf import last_login_eligibility_months
 
 MYSELF = "myself"
 STAFF = "staff"
@@ -38,10 +38,10 @@ class UnknownGroup(ValueError):
 
 
 class EmptySelection(ValueError):
-    """No recipient group was selected."""
+    """Nobody was selected: no recipient group and no named learner."""
 
     def __init__(self):
-        super().__init__(_("Select at least one recipient group."))
+        super().__init__(_("Select at least one recipient group or name a learner."))
 
 
 @dataclass(frozen=True)
@@ -121,13 +121,18 @@ class CourseOffer:
             return COHORT_PREFIX + value
         raise UnknownGroup(target)
 
-    def validate(self, targets):
-        """Canonical keys of ``targets``, each once, in the order given."""
+    def canonical_keys(self, targets):
+        """Canonical keys of ``targets``, each once, in the order given; none is fine here."""
         keys = []
         for target in targets or ():
             key = self.canonical_key(target)
             if key not in keys:
                 keys.append(key)
+        return keys
+
+    def validate(self, targets):
+        """Canonical keys of ``targets``, each once, in the order given; at least one."""
+        keys = self.canonical_keys(targets)
         if not keys:
             raise EmptySelection()
         return keys
@@ -149,34 +154,6 @@ def validate_targets(course_key, targets):
         EmptySelection: no key at all.
     """
     return CourseOffer(course_key).validate(targets)
-
-
-def recipients_queryset(course_key, targets, requester):
-    """
-    Everyone a message to ``targets`` reaches, each person once, as one User queryset.
-
-    Fit for ``.count()``, for streaming ``.values_list('id', flat=True).iterator()`` and
-    as the subquery of an INSERT ... SELECT (``.values('id')``). ``requester`` is who
-    ``myself`` means; without one, ``myself`` reaches nobody.
-
-    Raises:
-        UnknownGroup, EmptySelection: as :func:`validate_targets`.
-    """
-    offer = CourseOffer(course_key)
-    keys = offer.validate(targets)
-    conditions = []
-    if MYSELF in keys and requester is not None:
-        conditions.append(Q(pk=requester.pk))
-    if STAFF in keys:
-        conditions.append(staff_condition(course_key))
-    learner_keys = [key for key in keys if key not in (MYSELF, STAFF)]
-    if learner_keys:
-        conditions.append(learner_condition(course_key, _enrollments_in(offer, learner_keys)))
-    users = platform.User().objects
-    if not conditions:
-        # Nobody, in a form that still renders as SQL for INSERT ... SELECT.
-        return users.filter(pk__isnull=True)
-    return users.filter(reduce(or_, conditions))
 
 
 def group_counts(course_key, requester):
@@ -224,7 +201,7 @@ def _learners_by_track_and_cohort(course_key):
     )
 
 
-def _enrollments_in(offer, learner_keys):
+def enrollments_in(offer, learner_keys):
     """The active enrollments of the course that the learner-based keys select."""
     enrollments = platform.CourseEnrollment().objects.filter(course_id=offer.course_key, is_active=True)
     if LEARNERS in learner_keys:
@@ -255,9 +232,9 @@ def learner_rules(course_key, user_path="", user_id_ref="pk"):
     the user (``"user__"`` from an enrollment) and ``user_id_ref`` names the user's id there.
     """
     return (
-        _usable_account(user_path)
+        usable_account(user_path)
         & ~Exists(platform.Optout().objects.filter(course_id=course_key, user_id=OuterRef(user_id_ref)))
-        & ~Exists(_course_team_roles(course_key).filter(user_id=OuterRef(user_id_ref)))
+        & ~Exists(course_team_roles(course_key).filter(user_id=OuterRef(user_id_ref)))
         & _seen_recently(user_path)
     )
 
@@ -265,17 +242,17 @@ def learner_rules(course_key, user_path="", user_id_ref="pk"):
 def staff_condition(course_key):
     """Holders of the course-level Staff or Admin role with a usable account who did not opt out."""
     return (
-        Q(pk__in=_course_team_roles(course_key).values("user_id"))
-        & _usable_account()
+        Q(pk__in=course_team_roles(course_key).values("user_id"))
+        & usable_account()
         & ~Exists(platform.Optout().objects.filter(course_id=course_key, user_id=OuterRef("pk")))
     )
 
 
-def _course_team_roles(course_key):
+def course_team_roles(course_key):
     return platform.CourseAccessRole().objects.filter(course_id=course_key, role__in=platform.STAFF_ROLES)
 
 
-def _usable_account(user_path=""):
+def usable_account(user_path=""):
     """Activated, and not disabled (a disabled account carries Django's unusable password)."""
     return Q(**{f"{user_path}is_active": True}) & ~Q(**{f"{user_path}password__startswith": UNUSABLE_PASSWORD_PREFIX})
 

@@ -1,0 +1,40 @@
+"""
+Seeing who a selection reaches before sending: the count, the first names, and who was left out.
+"""
+from .filters import validate_filters
+from .individuals import clean_entries, excluded, resolve
+from .selection import recipients_queryset
+
+SHOWN_RECIPIENTS = 100
+
+
+def preview(course_key, requester, targets=None, individuals=None, filters=None):
+    """
+    What a send to this selection would do right now.
+
+    Entries that match nobody in the course are listed under ``not_found`` rather than
+    refused, so the instructor can see them next to the count; creating an email with
+    them is refused.
+
+    Returns:
+        dict: ``count``; ``recipients``, the first SHOWN_RECIPIENTS in username order as
+        ``{"username", "name", "email"}``; ``not_found``, the entries that match nobody;
+        ``excluded``, the named people found who would not receive it, as
+        ``{"username", "reason"}``.
+    Raises:
+        UnknownGroup, EmptySelection, InvalidFilter, InvalidIndividuals: as
+        :func:`.recipients_queryset` and :func:`.individuals.clean_entries` do.
+    """
+    entries = clean_entries(individuals)
+    resolution = resolve(course_key, entries)
+    if entries and not targets and not resolution.usernames:
+        validate_filters(filters)
+        return {"count": 0, "recipients": [], "not_found": resolution.not_found, "excluded": []}
+    recipients = recipients_queryset(course_key, targets, requester, resolution.usernames, filters)
+    first = recipients.order_by("username").values_list("username", "profile__name", "email")[:SHOWN_RECIPIENTS]
+    return {
+        "count": recipients.count(),
+        "recipients": [{"username": username, "name": name or "", "email": email} for username, name, email in first],
+        "not_found": resolution.not_found,
+        "excluded": excluded(course_key, resolution.usernames, recipients),
+    }

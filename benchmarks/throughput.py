@@ -63,7 +63,7 @@ def parse_args():
     parser.add_argument("--smtp-latency-ms", type=float, default=0, help="the sink waits this long before each reply")
     parser.add_argument("--concurrency", type=int, default=1, help="the worker's pool size")
     parser.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
-    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the plugin's BULKMAIL_BATCH_SIZE")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"))
     return parser.parse_args()
 
@@ -253,7 +253,7 @@ def run_plugin(args, port, sender, on_mysql):
     from tests import live  # pylint: disable=import-outside-toplevel
 
     worker = live.CeleryWorker(smtp_port=port, concurrency=args.concurrency, pool=args.pool,
-                               settings={"BULKMAIL_BATCH_SIZE": args.batch_size})
+                               settings={"BULKMAIL_BATCH_SIZE": args.batch_size} if args.batch_size else {})
     worker.start()
     try:
         return time_plugin_send(sender, args.recipients, on_mysql)
@@ -266,6 +266,8 @@ def measure(args, port):
     """Every figure of one run, as a dict (the JSON line)."""
     from django.db import connection  # pylint: disable=import-outside-toplevel
 
+    from openedx_bulkmail_plugin.conf import bulkmail_settings  # pylint: disable=import-outside-toplevel
+
     sender = prepare_django(args)
     on_mysql = connection.vendor == "mysql"
     plugin_seconds, task, statements = run_plugin(args, port, sender, on_mysql)
@@ -275,7 +277,8 @@ def measure(args, port):
     count = args.recipients
     return {
         "database": connection.vendor, "recipients": count, "smtp_latency_ms": args.smtp_latency_ms,
-        "pool": args.pool, "concurrency": args.concurrency, "batch_size": args.batch_size,
+        "pool": args.pool, "concurrency": args.concurrency,
+        "batch_size": args.batch_size or bulkmail_settings.BATCH_SIZE,
         "message_bytes": len(message),
         "plugin_s": round(plugin_seconds, 2), "plugin_msg_s": round(count / plugin_seconds, 1),
         "raw1_s": round(raw_one, 2), "raw1_msg_s": round(count / raw_one, 1),

@@ -46,7 +46,10 @@ DEFAULTS = {
         "a dedicated queue keeps a large send from delaying other LMS work.",
     ),
     "BATCH_SIZE": Setting(
-        100, (int,), "Recipients per batch task. One batch holds one SMTP connection.", minimum=1,
+        500, (int,),
+        "Recipients per batch task. A batch keeps its mail sessions busy until its last "
+        "messages; larger batches waste less of that tail, smaller ones retry less at once.",
+        minimum=1,
     ),
     "MAX_BODY_BYTES": Setting(
         1_000_000, (int,), "Largest accepted HTML body, in bytes (UTF-8).", minimum=1,
@@ -89,7 +92,7 @@ DEFAULTS = {
         minimum=0,
     ),
     "CONCURRENT_CONNECTIONS": Setting(
-        16, (int,),
+        24, (int,),
         "Mail sessions one batch keeps busy at once (and so messages in flight per worker "
         "process). Relays answer each SMTP command after tens of milliseconds; several "
         "sessions side by side overlap those waits. 1 sends one message at a time.",

@@ -168,3 +168,16 @@ def test_batch_taken_over_while_its_first_owner_waits_on_the_relay_still_mails_e
     counts = api.counts(task)
     assert counts == {"total": 100, "sent": 100, "failed": 0, "skipped": 0, "suppressed": 0}
     assert not Delivery.objects.filter(task=task, status=Delivery.QUEUED).exists()
+
+
+def test_relay_that_closes_every_session_after_a_few_messages_gets_everyone_once(
+        start_worker, smtp_server, learners):
+    people, sender = learners
+    smtp_server.messages_per_session = 7  # "421 Maximum message count per session", as SES answers
+    start_worker(**FAST)
+
+    task = wait_until(finished(send_to_learners(sender)))
+
+    assert Counter(smtp_server.recipients()) == Counter({person.email: 1 for person in people})
+    assert (task.state, task.sent, task.failed) == (SendTask.SUCCESS, 100, 0)
+    assert smtp_server.connections_used() >= 100 // 7

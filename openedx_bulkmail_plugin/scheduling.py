@@ -10,7 +10,7 @@ dispatchers may start it, and any of them is enough:
 - ``dispatch_due``: the sweep every Celery worker runs every few seconds;
 - the ``bulkmail_dispatch_due`` management command, for operators who prefer cron.
 
-Each one starts an email only through ``api.start_scheduled``, one conditional UPDATE from
+Each one starts an email only through ``start_scheduled``, one conditional UPDATE from
 SCHEDULED, so however many of them fire together, a send starts once.
 """
 import logging
@@ -24,14 +24,33 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
-from . import api
+from . import validation
 from .conf import bulkmail_settings
+from .errors import EmailInvalid, WrongState
 from .models import CourseEmail, SendTask
+from .sending import progress
+from .sending.tasks import queue_start
 
 log = logging.getLogger(__name__)
 
 WATCH_TASK_NAME = "openedx_bulkmail_plugin.scheduling.watch_schedule"
 DISPATCH_TASK_NAME = "openedx_bulkmail_plugin.scheduling.dispatch_due_emails"
+
+
+def start_scheduled(task_id):
+    """
+    Start a scheduled send whose time has come.
+
+    One conditional UPDATE from SCHEDULED decides which caller starts it, so two
+    dispatchers (a worker's sweep, a check task, cron) never start one email twice.
+
+    Returns:
+        bool: whether this call started it.
+    """
+    won = progress.move(task_id, (SendTask.SCHEDULED,), SendTask.PENDING)
+    if won:
+        transaction.on_commit(lambda: queue_start(task_id))
+    return won
 
 
 def validate_due(value, now=None):
@@ -43,7 +62,7 @@ def validate_due(value, now=None):
     server and the instructor may each be in a different zone.
 
     Raises:
-        api.EmailInvalid: with a message under ``schedule``.
+        EmailInvalid: with a message under ``schedule``.
     """
     now = now or timezone.now()
     due = _parse_time(value)
@@ -78,7 +97,7 @@ def _parse_time(value):
 
 
 def _schedule_error(message):
-    return api.EmailInvalid({"schedule": message})
+    return EmailInvalid({"schedule": message})
 
 
 def watch(task):
@@ -138,7 +157,7 @@ def watch_schedule(task_id, watched_due=None):
     if task.due > now:
         _enqueue_check(task.pk, task.due, now)
         return "waiting"
-    return "started" if api.start_scheduled(task.pk) else "already started"
+    return "started" if start_scheduled(task.pk) else "already started"
 
 
 def dispatch_due(now=None):
@@ -155,7 +174,7 @@ def dispatch_due(now=None):
     started = 0
     for task_id in due_ids:
         try:
-            started += bool(api.start_scheduled(task_id))
+            started += bool(start_scheduled(task_id))
         except Exception:  # pylint: disable=broad-except
             log.exception("Could not start scheduled bulk email send %s; the next sweep tries again.", task_id)
     if started:
@@ -175,13 +194,13 @@ def edit_scheduled(task, editor, subject=None, body=None, targets=None, due=None
 
     The edit is written only while the send is still SCHEDULED, checked by the first write
     of the transaction: a conditional UPDATE of the send's row. That row lock (or SQLite's
-    write lock) is what ``api.start_scheduled`` needs too, so a dispatcher either starts
+    write lock) is what ``start_scheduled`` needs too, so a dispatcher either starts
     the send before the edit (the edit then changes nothing and raises) or after it (and
     sends the edited email). No dispatcher can see half an edit.
 
     Raises:
-        api.EmailInvalid: naming every invalid field; nothing is changed.
-        api.WrongState: the send is no longer SCHEDULED; nothing is changed.
+        EmailInvalid: naming every invalid field; nothing is changed.
+        WrongState: the send is no longer SCHEDULED; nothing is changed.
     """
     email, watched_due = task.email, task.due
     edit = {"subject": subject, "body": body, "targets": targets, "individuals": individuals, "filters": filters}
@@ -220,7 +239,7 @@ def _validated_changes(task, editor, edit, due):
     if edit["body"] is not None:
         changes["html_message"] = edit["body"]
     if any(edit[name] is not None for name in SELECTION_FIELDS):
-        api.check_reaches_someone(email.course_id, selection, email.sender)
+        validation.check_reaches_someone(email.course_id, selection, email.sender)
         changes.update(targets=selection.targets, individuals=selection.individuals, filters=selection.filters)
     return changes
 
@@ -233,21 +252,21 @@ def validate_email_and_schedule(course_key, requester, subject, body, targets, s
     Returns:
         (selection, due): the validated ``recipients.Selection``, and the due time in UTC or None.
     Raises:
-        api.EmailInvalid: naming every invalid field (``schedule`` for the due time).
+        EmailInvalid: naming every invalid field (``schedule`` for the due time).
     """
     errors = {}
     selection = valid_due = None
     try:
-        selection = api.validate_content(course_key, subject, body, targets, requester, individuals, filters)
-    except api.EmailInvalid as invalid:
+        selection = validation.validate_content(course_key, subject, body, targets, requester, individuals, filters)
+    except EmailInvalid as invalid:
         errors.update(invalid.errors)
     if schedule is not None:
         try:
             valid_due = validate_due(schedule, now)
-        except api.EmailInvalid as invalid:
+        except EmailInvalid as invalid:
             errors.update(invalid.errors)
     if errors:
-        raise api.EmailInvalid(errors)
+        raise EmailInvalid(errors)
     return selection, valid_due
 
 
@@ -256,7 +275,7 @@ def revoke_scheduled(task):
     Revoke a scheduled send: it stays in the history as REVOKED and is never sent.
 
     Raises:
-        api.WrongState: the send has already started (or was revoked); nothing is changed.
+        WrongState: the send has already started (or was revoked); nothing is changed.
     """
     revoked = SendTask.objects.filter(pk=task.pk, state=SendTask.SCHEDULED).update(
         state=SendTask.REVOKED, finished_at=timezone.now())
@@ -268,4 +287,4 @@ def revoke_scheduled(task):
 
 def _wrong_state(task):
     state = SendTask.objects.filter(pk=task.pk).values_list("state", flat=True).first()
-    return api.WrongState(state)
+    return WrongState(state)

@@ -233,14 +233,14 @@ def test_second_dispatch_starts_nothing_more(course_with_learner):  # pylint: di
 def test_dispatch_goes_on_when_one_send_cannot_be_started(course_with_learner):  # pylint: disable=unused-argument
     first = scheduled_send(NOW - timedelta(minutes=2))
     scheduled_send(NOW - timedelta(minutes=1))
-    real_start = api.start_scheduled
+    real_start = scheduling.start_scheduled
 
     def broker_down_for_first(task_id):
         if task_id == first.pk:
             raise ConnectionError("broker unreachable")
         return real_start(task_id)
 
-    with mock.patch.object(api, "start_scheduled", side_effect=broker_down_for_first):
+    with mock.patch.object(scheduling, "start_scheduled", side_effect=broker_down_for_first):
         assert scheduling.dispatch_due(now=NOW) == 1
 
 

@@ -97,7 +97,7 @@ def test_dispatcher_command_and_check_tasks_racing_start_each_send_once(learners
     tasks = [scheduled_send(f"Race {number}") for number in range(ROUNDS)]
     barriers = {task.pk: threading.Barrier(2) for task in tasks}
     command_output = StringIO()
-    with mock.patch.object(api, "start_scheduled", meeting_before(api.start_scheduled, barriers)):
+    with mock.patch.object(scheduling, "start_scheduled", meeting_before(scheduling.start_scheduled, barriers)):
         outcomes = run_together(
             lambda: call_command("bulkmail_dispatch_due", stdout=command_output),
             *[lambda task=task: scheduling.watch_schedule(task.pk, task.due.isoformat()) for task in tasks],
@@ -114,7 +114,7 @@ def test_dispatcher_command_and_check_tasks_racing_start_each_send_once(learners
 def test_two_sweeps_racing_start_each_send_once(learners, smtp_settings):
     tasks = [scheduled_send(f"Sweep {number}") for number in range(ROUNDS)]
     barriers = {task.pk: threading.Barrier(2) for task in tasks}
-    with mock.patch.object(api, "start_scheduled", meeting_before(api.start_scheduled, barriers)):
+    with mock.patch.object(scheduling, "start_scheduled", meeting_before(scheduling.start_scheduled, barriers)):
         outcomes = run_together(scheduling.dispatch_due, scheduling.dispatch_due)
     assert sum(outcomes) == ROUNDS
     smtp_settings.wait_for(len(learners) * ROUNDS, timeout=60)
@@ -132,7 +132,8 @@ def test_edit_racing_dispatch_is_sent_whole_or_refused_whole(learners, editor, s
 
         # The edit is validated and about to write while the sweep is about to start the send.
         validated_then_meet = meeting_after(scheduling._validated_changes, barrier)  # pylint: disable=protected-access
-        with mock.patch.object(api, "start_scheduled", meeting_before(api.start_scheduled, {task.pk: barrier})), \
+        start_then_meet = meeting_before(scheduling.start_scheduled, {task.pk: barrier})
+        with mock.patch.object(scheduling, "start_scheduled", start_then_meet), \
                 mock.patch.object(scheduling, "_validated_changes", validated_then_meet):
             edited_or_refused, _started = run_together(edit, scheduling.dispatch_due)
         scheduling.dispatch_due()
@@ -183,7 +184,8 @@ def test_revoke_racing_dispatch_either_sends_once_or_never(learners, smtp_settin
             barrier.wait(timeout=60)
             return scheduling.revoke_scheduled(task)
 
-        with mock.patch.object(api, "start_scheduled", meeting_before(api.start_scheduled, {task.pk: barrier})):
+        start_then_meet = meeting_before(scheduling.start_scheduled, {task.pk: barrier})
+        with mock.patch.object(scheduling, "start_scheduled", start_then_meet):
             revoked_or_refused, started = run_together(revoke, scheduling.dispatch_due)
         state = SendTask.objects.get(pk=task.pk).state
         if isinstance(revoked_or_refused, api.WrongState):

@@ -22,6 +22,7 @@ import logging
 from celery import shared_task
 from django.db import transaction
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
 
 from ..conf import bulkmail_settings
 from ..models import Batch, SendTask
@@ -98,3 +99,18 @@ def enqueue_start(task_id):
 def enqueue_batch(batch_id, countdown=None):
     send_batch.apply_async((batch_id,), queue=bulkmail_settings.CELERY_QUEUE, countdown=countdown)
 
+
+def queue_start(task_id, from_state=None):
+    """
+    Put the start message in the broker, then say PENDING.
+
+    A broker that cannot take it now leaves the send waiting (QUEUING or PENDING); the
+    workers' sweep queues it again, so the request that created it still succeeds.
+    """
+    try:
+        enqueue_start(task_id)
+    except BrokerError:
+        log.exception("Could not queue bulk email send %s; the worker sweep will queue it again.", task_id)
+        return
+    if from_state is not None:
+        progress.move(task_id, (from_state,), SendTask.PENDING)

@@ -1,0 +1,83 @@
+"""
+Checking what an instructor wrote before anything is written down or scheduled.
+
+The views, the preview, the scheduler's edits and :func:`.api.create_email` all call these
+checks, so one rule has one wording wherever it is broken.
+"""
+from django.utils.translation import gettext as _
+
+from . import recipients
+from .conf import bulkmail_settings
+from .errors import EmailInvalid
+
+MAX_SUBJECT_LENGTH = 255
+
+
+def validate_content(course_key, subject, body, targets, requester, individuals=None, filters=None):
+    """
+    Check an email before it is created or edited.
+
+    Args:
+        course_key: the course the email belongs to.
+        subject: the subject line; one line, at most 255 characters.
+        body: the HTML body; at most BULKMAIL_MAX_BODY_BYTES bytes in UTF-8.
+        targets: recipient group keys (see :mod:`.recipients`).
+        requester: the author (who ``myself`` means).
+        individuals: usernames or email addresses of people in the course, added to the groups.
+        filters: conditions every learner selected must meet (see :mod:`.recipients.filters`).
+    Returns:
+        recipients.Selection: the selection, normalised (canonical keys, usernames, filters).
+    Raises:
+        EmailInvalid: naming every field that is wrong (``targets``, ``individuals`` with
+        ``not_found`` listing the entries that match nobody, ``filters`` by key).
+    """
+    errors = {}
+    subject_problem = _subject_problem(subject)
+    if subject_problem:
+        errors["subject"] = subject_problem
+    body_problem = _body_problem(body)
+    if body_problem:
+        errors["body"] = body_problem
+    selection = None
+    try:
+        selection = recipients.validate_selection(course_key, targets, individuals, filters)
+    except recipients.SelectionInvalid as invalid:
+        errors.update(invalid.errors)
+    if errors:
+        raise EmailInvalid(errors)
+    return selection
+
+
+def _subject_problem(subject):
+    if not isinstance(subject, str) or not subject.strip():
+        return _("Enter a subject.")
+    if len(subject) > MAX_SUBJECT_LENGTH:
+        return _("The subject can have at most {limit} characters.").format(limit=MAX_SUBJECT_LENGTH)
+    if "\r" in subject or "\n" in subject:
+        return _("The subject must be one line.")
+    return None
+
+
+def _body_problem(body):
+    if not isinstance(body, str) or not body.strip():
+        return _("Enter a message.")
+    limit = bulkmail_settings.MAX_BODY_BYTES
+    if len(body.encode("utf-8")) > limit:
+        return _("The message is too long: at most {limit} bytes.").format(limit=limit)
+    return None
+
+
+def check_reaches_someone(course_key, selection, sender):
+    """
+    Refuse a selection that reaches nobody right now, rather than queue a send of nothing.
+
+    Raises:
+        EmailInvalid: under ``targets``.
+    """
+    reached = recipients.recipients_queryset(
+        course_key, selection.targets, sender, selection.individuals, selection.filters)
+    if not reached.exists():
+        message = _("Nobody would receive this email: the selected groups are empty.")
+        if selection.filters:
+            message = _("Nobody would receive this email: no one selected meets the filters.")
+        raise EmailInvalid({"targets": message})

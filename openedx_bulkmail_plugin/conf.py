@@ -91,6 +91,12 @@ DEFAULTS = {
         "Cap on the retry delay. Keep it well under the broker's visibility timeout.",
         minimum=0,
     ),
+    "LEDGER_CHUNK_ROWS": Setting(
+        50_000, (int,),
+        "The ledger of a send is written in transactions of at most this many rows, so a "
+        "course of a million learners never holds one huge transaction on the LMS database.",
+        minimum=1,
+    ),
     "CONCURRENT_CONNECTIONS": Setting(
         24, (int,),
         "Mail sessions one batch keeps busy at once (and so messages in flight per worker "

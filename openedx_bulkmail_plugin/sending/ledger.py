@@ -17,13 +17,14 @@ from ..deliverability import suppressions
 from ..models import Batch, Delivery
 
 
-def write(task, recipients):
+def write(task, recipients, limit=None):
     """
-    Write one queued row per recipient of ``task``; return how many were written.
+    Write one queued row per recipient of ``task``, in user id order; return how many were written.
 
     Args:
         task: the SendTask, in a transaction that also records its batches.
         recipients: a QuerySet of users (each once), e.g. ``recipients_queryset(...)``.
+        limit: write only the first ``limit`` of them (a chunk of a large ledger).
     """
     select_sql, params = recipients.order_by().values("id").query.sql_with_params()
     table = connection.ops.quote_name(Delivery._meta.db_table)
@@ -33,14 +34,16 @@ def write(task, recipients):
         f"INSERT INTO {table} ({columns}) "
         f"SELECT %s, recipient.id, %s, 0, '' FROM ({select_sql}) recipient ORDER BY recipient.id"
     )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, (task.id, Delivery.QUEUED, *params))
         return cursor.rowcount
 
 
-def split_into_batches(task, size):
+def split_into_batches(task, size, after_id=0):
     """
-    Cut the task's ledger into batches of ``size`` consecutive ledger ids, in one statement.
+    Cut the task's ledger rows after ``after_id`` into batches of ``size`` consecutive ids, in one statement.
 
     Rows are numbered in id order and grouped by ``number // size``; each group becomes a
     pending Batch covering the ids from its first row to its last.
@@ -53,11 +56,11 @@ def split_into_batches(task, size):
         f"{quote('state')}, {quote('attempts')}, {quote('owner')}) "
         f"SELECT %s, MIN(numbered.id), MAX(numbered.id), %s, 0, '' FROM ("
         f"SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS position "
-        f"FROM {quote(Delivery._meta.db_table)} WHERE task_id = %s"
+        f"FROM {quote(Delivery._meta.db_table)} WHERE task_id = %s AND id > %s"
         f") numbered GROUP BY numbered.position {divide} %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, (task.id, Batch.PENDING, task.id, int(size)))
+        cursor.execute(sql, (task.id, Batch.PENDING, task.id, int(after_id), int(size)))
         return cursor.rowcount
 
 

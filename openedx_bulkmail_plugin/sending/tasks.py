@@ -3,29 +3,32 @@ The sending engine as Celery tasks: resolve recipients -> write the ledger -> se
 
     start_send(task_id):
         begin: QUEUING/PENDING -> STARTED (once, whoever else receives the message)
-        in one transaction: STARTED -> PROGRESS, write the ledger from the recipient query,
-            cut it into batches (or settle at once: nobody to send to)
+        write the ledger from the recipient query and cut it into batches, in chunks of
+            at most BULKMAIL_LEDGER_CHUNK_ROWS rows, one transaction each
+        STARTED -> PROGRESS with the total (or settle at once: nobody to send to)
         fan out: one send_batch message per batch
 
     send_batch(batch_id):
         claim the batch (a duplicate message finds it taken and stops)
-        skip who opted out since the start; send the rest over one connection, marking
-            each ledger row as the server accepts it
+        skip who opted out or bounced since the start; keep several messages in flight,
+            marking accepted rows in grouped UPDATEs
         the last batch to finish settles the send: PROGRESS -> SUCCESS, counts frozen
 
 Messages carry ids only. Each step is a conditional UPDATE, so a re-delivered message, a
-worker killed mid-batch (its lease expires; see :mod:`.recovery`) or a cancel never makes a
-second copy of a message, except the single one in flight on a worker that died.
+worker killed mid-batch (its lease expires; see :mod:`.recovery`) or a cancel never makes
+more copies of a message than ADR 2 states: those in flight or not yet marked on a worker
+that died.
 """
 import logging
 
 from celery import shared_task
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
 from ..conf import bulkmail_settings
-from ..models import Batch, SendTask
+from ..models import Batch, Delivery, SendTask
 from ..recipients import EmptySelection, InvalidFilter, UnknownGroup, for_email
 from . import leases, ledger, progress
 from .batch import BatchSend
@@ -59,29 +62,54 @@ def send_batch(batch_id):
 
 def write_ledger(task_id):
     """
-    STARTED -> PROGRESS with the ledger and its batches, in one transaction; whether this call did it.
+    Write the ledger and its batches in chunks, then STARTED -> PROGRESS; whether this call did it.
 
-    The conditional move is the transaction's first write, so a concurrent or re-delivered
-    start waits for it and then finds nothing to do. A crash rolls everything back to
-    STARTED, and the next delivery of the message (or the worker sweep) writes it afresh.
+    Each chunk is one transaction of at most BULKMAIL_LEDGER_CHUNK_ROWS rows (a million
+    learners never make one huge transaction, nor one huge binlog event for the replicas),
+    written by the database from the recipient query, after the highest user already
+    written. A start interrupted between two chunks is finished by the next delivery of its
+    message (or the sweep), never written twice; a cancel between chunks stops the writing.
     """
+    task = SendTask.objects.select_related("email").get(id=task_id)
+    if task.state != SendTask.STARTED:
+        return False
+    try:
+        recipients = for_email(task.email)
+    except (UnknownGroup, EmptySelection, InvalidFilter) as error:
+        progress.fail(task_id, _("The recipients could not be found: {error}").format(error=error))
+        return False
+    chunk = bulkmail_settings.LEDGER_CHUNK_ROWS
+    while True:
+        written = _write_chunk(task, recipients, chunk)
+        if written is None:
+            return False
+        if written < chunk:
+            return _open_for_sending(task_id)
+
+
+def _write_chunk(task, recipients, chunk):
+    """One chunk of the ledger and its batches; how many rows it wrote, or None once the send left STARTED."""
     with transaction.atomic():
-        if not progress.move(task_id, (SendTask.STARTED,), SendTask.PROGRESS):
+        # The send's row is locked first, so two starts of one send write their chunks in turn.
+        if not SendTask.objects.filter(id=task.id, state=SendTask.STARTED).update(started_at=F("started_at")):
+            return None
+        after_user = Delivery.objects.filter(task_id=task.id).aggregate(last=Max("user_id"))["last"] or 0
+        after_row = Batch.objects.filter(task_id=task.id).aggregate(last=Max("last_delivery_id"))["last"] or 0
+        written = ledger.write(task, recipients.filter(id__gt=after_user), limit=chunk)
+        ledger.split_into_batches(task, bulkmail_settings.BATCH_SIZE, after_id=after_row)
+    return written
+
+
+def _open_for_sending(task_id):
+    """STARTED -> PROGRESS with the ledger's total, or settle at once when it is empty."""
+    with transaction.atomic():
+        total = Delivery.objects.filter(task_id=task_id).count()
+        if not progress.move(task_id, (SendTask.STARTED,), SendTask.PROGRESS, total=total):
             return False
-        task = SendTask.objects.select_related("email").get(id=task_id)
-        email = task.email
-        try:
-            recipients = for_email(email)
-        except (UnknownGroup, EmptySelection, InvalidFilter) as error:
-            progress.fail(task_id, _("The recipients could not be found: {error}").format(error=error))
-            return False
-        task.total = ledger.write(task, recipients)
-        SendTask.objects.filter(id=task_id).update(total=task.total)
-        if task.total == 0:
+        if total == 0:
             progress.settle(task_id)
             return False
-        ledger.split_into_batches(task, bulkmail_settings.BATCH_SIZE)
-    log.info("Bulk email send %s: ledger of %d recipients written.", task_id, task.total)
+    log.info("Bulk email send %s: ledger of %d recipients written.", task_id, total)
     return True
 
 

@@ -24,6 +24,19 @@ export function replaceChildren(node, ...children) {
   node.replaceChildren(...children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false));
 }
 
+/**
+ * Mark ``button`` busy (or not) without disabling it: a disabled button drops the keyboard
+ * focus to the page, so it stays focusable and its handler checks ``isHeld``.
+ */
+export function hold(button, busy) {
+  if (busy) button.setAttribute('aria-disabled', 'true');
+  else button.removeAttribute('aria-disabled');
+}
+
+export function isHeld(button) {
+  return button.getAttribute('aria-disabled') === 'true';
+}
+
 /** Call ``action`` once calls have stopped for ``milliseconds``. */
 export function debounce(action, milliseconds) {
   let timer = null;

@@ -3,7 +3,7 @@
  * sends (polled every couple of seconds), Cancel while it runs, and its details with
  * the recipients it failed to reach.
  */
-import {el, replaceChildren} from './dom.js';
+import {el, hold, isHeld, replaceChildren} from './dom.js';
 import {badge, countsText, isRunning, progressBar} from './progress.js';
 import {authorName, targetLabels} from './scheduled.js';
 
@@ -124,14 +124,15 @@ export function createHistory(root, {api, t, notices, dialogs, pollMilliseconds,
   }
 
   async function loadMore() {
-    more.disabled = true;
+    if (isHeld(more)) return;
+    hold(more, true);
     try {
       await loadPage(pagesLoaded + 1);
       reflectEmpty();
     } catch (error) {
       notices.error(notices.explain(error));
     } finally {
-      more.disabled = false;
+      hold(more, false);
     }
   }
 

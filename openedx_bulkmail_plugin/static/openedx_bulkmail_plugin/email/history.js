@@ -23,9 +23,21 @@ export function createHistory(root, {api, t, notices, dialogs, pollMilliseconds,
     return isRunning(email) || (email.state === 'SCHEDULED' && email.due && new Date(email.due) <= new Date());
   }
 
+  /** Which quarter of a running send is done (0 to 3), so progress is said every 25%. */
+  function quarter(email) {
+    const {total, sent, failed, skipped} = email.counts;
+    const done = sent + failed + skipped + (email.counts.suppressed || 0);
+    return total ? Math.min(3, Math.floor((4 * done) / total)) : 0;
+  }
+
   function announceChange(before, email) {
-    if (!before || before.state === email.state) return;
-    notices.announce(t('stateAnnouncement', {subject: email.subject, state: email.state_label, counts: countsText(email, t)}));
+    if (!before) return;
+    const counts = countsText(email, t);
+    if (before.state !== email.state) {
+      notices.announce(t('stateAnnouncement', {subject: email.subject, state: email.state_label, counts}));
+    } else if (isRunning(email) && quarter(email) > quarter(before)) {
+      notices.announce(t('progressAnnouncement', {subject: email.subject, counts}));
+    }
   }
 
   async function cancel(email) {

@@ -2,9 +2,12 @@
 The Email page by keyboard alone, in headless Chromium: Tab and Shift+Tab to move, Enter
 and Space to act, typing only to write. No step here uses the mouse.
 """
-import pytest
+from datetime import timedelta
 
-from openedx_bulkmail_plugin.models import SendTask
+import pytest
+from django.utils import timezone
+
+from openedx_bulkmail_plugin.models import CourseEmail, SendTask
 from tests import factories
 from tests.test_browser import (  # noqa: F401  (the page's fixtures)  pylint: disable=unused-import
     STEP,
@@ -204,3 +207,42 @@ def test_focus_stays_on_send_to_myself_after_it_sent(email_page, sending, smtp_s
 
     email_page.get_by_role("status").filter(has_text="test copy").wait_for(timeout=STEP)
     assert focused(email_page) == "Send to myself"
+
+
+@pytest.fixture
+def scheduled_page(open_page):  # noqa: F811  pylint: disable=redefined-outer-name
+    """The Email page of a course with one email scheduled for the day after tomorrow."""
+    factories.course()
+    staffer = course_staff()
+    email = CourseEmail.objects.create(course_id=factories.COURSE_KEY, sender=staffer, subject="Nudge",
+                                       html_message="<p>Hi</p>", targets=["learners"])
+    SendTask.objects.create(email=email, state=SendTask.SCHEDULED, due=timezone.now() + timedelta(days=2))
+    page = open_page(staffer)
+    wait_ready(page)
+    page.locator("[data-scheduled-rows] tr", has_text="Nudge").wait_for(timeout=STEP)
+    return page
+
+
+def test_a_scheduled_email_is_viewed_by_keyboard_and_focus_returns_to_view(scheduled_page):
+    press_until(scheduled_page, "View: Nudge")
+    scheduled_page.keyboard.press("Enter")
+    scheduled_page.get_by_role("dialog").wait_for()
+    assert (focused(scheduled_page), in_dialog(scheduled_page)) == ("Close", True)
+
+    scheduled_page.keyboard.press("Enter")
+
+    assert focused(scheduled_page) == "View: Nudge"
+
+
+def test_deleting_a_scheduled_email_by_keyboard_leaves_focus_on_the_scheduled_heading(scheduled_page):
+    press_until(scheduled_page, "Delete: Nudge")
+    scheduled_page.keyboard.press("Enter")
+    scheduled_page.get_by_role("dialog").wait_for()
+    assert focused(scheduled_page) == "Cancel"
+    scheduled_page.keyboard.press("Tab")
+    assert focused(scheduled_page) == "Delete"
+
+    scheduled_page.keyboard.press("Enter")
+
+    scheduled_page.locator("[data-scheduled-empty]").wait_for(timeout=STEP)
+    assert focused(scheduled_page) == "Scheduled emails"

@@ -37,6 +37,20 @@ export function isHeld(button) {
   return button.getAttribute('aria-disabled') === 'true';
 }
 
+/**
+ * Run ``render``, which replaces what is inside ``container``, without dropping the keyboard
+ * focus to the page: focus goes to the new button of the same name, else to ``fallback()``.
+ */
+export function keepingFocus(container, render, fallback) {
+  const focused = container.contains(document.activeElement) ? document.activeElement : null;
+  const label = focused && focused.getAttribute('aria-label');
+  render();
+  if (!focused || focused.isConnected) return;
+  const again = label && container.querySelector(`[aria-label="${CSS.escape(label)}"]`);
+  const next = again || fallback();
+  if (next) next.focus();
+}
+
 /** Call ``action`` once calls have stopped for ``milliseconds``. */
 export function debounce(action, milliseconds) {
   let timer = null;

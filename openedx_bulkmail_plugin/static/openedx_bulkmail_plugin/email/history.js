@@ -3,7 +3,7 @@
  * sends (polled every couple of seconds), Cancel while it runs, and its details with
  * the recipients it failed to reach.
  */
-import {el, hold, isHeld, replaceChildren} from './dom.js';
+import {el, hold, isHeld, keepingFocus, replaceChildren} from './dom.js';
 import {badge, countsText, isRunning, progressBar} from './progress.js';
 import {authorName, targetLabels} from './scheduled.js';
 
@@ -81,7 +81,9 @@ export function createHistory(root, {api, t, notices, dialogs, pollMilliseconds,
     replaceChildren(cells[4], neverStarted
       ? el('span', {class: 'bm-muted'}, email.due ? t('dueText', {when: t.moment(email.due)}) : '')
       : progressBar(email, t));
-    if (!before || isRunning(before) !== isRunning(email)) replaceChildren(cells[5], actions(email));
+    if (!before || isRunning(before) !== isRunning(email)) {
+      keepingFocus(cells[5], () => replaceChildren(cells[5], actions(email)), () => cells[5].querySelector('button'));
+    }
     row.dataset.state = email.state;
   }
 

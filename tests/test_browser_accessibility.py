@@ -152,3 +152,16 @@ def test_resubscribed_page_meets_wcag_21_aa(unsubscribe_page, live_server):
 def test_bad_link_page_meets_wcag_21_aa(unsubscribe_page, live_server):
     unsubscribe_page.goto(f"{live_server.url}{unsubscribe_page.link[:-1]}x/")
     assert_no_violations(unsubscribe_page)
+
+
+@pytest.mark.e2e
+def test_details_dialog_of_a_finished_send_meets_wcag_21_aa(open_page, sending, smtp_server):  # noqa: F811  pylint: disable=redefined-outer-name,unused-argument
+    factories.course()
+    factories.learner()
+    page = open_page(course_staff())
+    wait_ready(page)
+    row = send_to_all_learners(page, "Quiz 2 results")
+    row.locator(".bm-badge--success").wait_for(timeout=120_000)
+    row.get_by_role("button", name="Details: Quiz 2 results").click()
+    page.get_by_role("dialog").locator(".bm-facts").wait_for(timeout=STEP)
+    assert_no_violations(page)

@@ -19,11 +19,12 @@ export function createToolbar(toolbar) {
 
   function target(key) {
     const buttons = usable();
-    const rtl = getComputedStyle(toolbar).direction === 'rtl';
     if (key === 'Home') return buttons[0];
     if (key === 'End') return buttons[buttons.length - 1];
     if (!(key in NEXT)) return null;
-    const step = (rtl && key.startsWith('Arrow') && !['ArrowUp', 'ArrowDown'].includes(key)) ? -NEXT[key] : NEXT[key];
+    // In a right-to-left page the right arrow goes back.
+    const mirrored = ['ArrowLeft', 'ArrowRight'].includes(key) && getComputedStyle(toolbar).direction === 'rtl';
+    const step = mirrored ? -NEXT[key] : NEXT[key];
     return buttons[(buttons.indexOf(current) + step + buttons.length) % buttons.length];
   }
 

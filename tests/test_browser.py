@@ -159,6 +159,20 @@ def test_progress_bar_moves_while_a_send_runs(open_page, sending, smtp_server): 
     assert (bar.get_attribute("aria-valuenow"), bar.get_attribute("aria-valuemax")) == ("60", "60")
 
 
+def test_progress_is_announced_while_a_send_runs_not_only_when_its_state_changes(open_page, settings, start_worker):
+    factories.course()
+    many_learners(200)
+    settings.BULKMAIL_CELERY_QUEUE = TEST_QUEUE
+    start_worker(concurrency=1, BULKMAIL_MAX_MESSAGES_PER_SECOND=20, **FAST)
+    page = open_page(course_staff())
+    wait_ready(page)
+
+    send_to_all_learners(page, "Halfway there")
+
+    page.wait_for_selector("[data-announcer]:has-text('Halfway there\u201d: still sending')", state="attached",
+                           timeout=120_000)
+
+
 def send_to_all_learners(page, subject):
     write(page, subject, "Hello everyone.")
     choose(page, "All Learners")

@@ -112,6 +112,7 @@ def _list_strings():
         "suppressedLabel": _("Bounced or complained before"),
         "progressLabel": _("Progress of \u201c%(subject)s\u201d"),
         "stateAnnouncement": _("\u201c%(subject)s\u201d: %(state)s. %(counts)s."),
+        "progressAnnouncement": _("\u201c%(subject)s\u201d: still sending. %(counts)s."),
         "deletedNotice": _("The scheduled email \u201c%(subject)s\u201d is deleted and will not be sent."),
         "cancelledNotice": _("Sending of \u201c%(subject)s\u201d is stopped."),
         "createdLabel": _("Submitted"),

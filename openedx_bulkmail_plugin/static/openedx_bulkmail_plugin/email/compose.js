@@ -3,11 +3,13 @@
  * scheduled email in place.
  */
 import {ApiError, messagesOf} from './api.js';
+import {hold, isHeld} from './dom.js';
 import {createEditor} from './editor.js';
 import {createSelection} from './selection.js';
 import {localInputs, localIso} from './schedule.js';
 
-const FIELDS = ['subject', 'body', 'targets', 'individuals', 'filters', 'schedule'];
+// In page order, so the first one named is the first one a reader meets.
+const FIELDS = ['targets', 'individuals', 'filters', 'subject', 'body', 'schedule'];
 // Said next to the named learners (their chips are flagged), never in the banner.
 const SHOWN_ELSEWHERE = ['not_found'];
 
@@ -133,7 +135,7 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
 
   async function onSubmit(event) {
     event.preventDefault();
-    if (busy) return;
+    if (busy || isHeld(submit)) return;
     clearErrors();
     const message = draft();
     const problems = checkLocally(message);
@@ -144,7 +146,7 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
     busy = true;
     try {
       if (!(await confirmSend(message))) return;
-      submit.disabled = true;
+      hold(submit, true);
       const notice = await save(message);
       reset();
       notices.success(notice);
@@ -153,11 +155,12 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
       reportFailure(error);
     } finally {
       busy = false;
-      submit.disabled = false;
+      hold(submit, false);
     }
   }
 
   async function sendTest(button) {
+    if (isHeld(button)) return;
     clearErrors();
     const message = {subject: subject.value.trim(), body: editor.html(), targets: ['myself']};
     const problems = checkLocally({...message, targets: ['myself']});
@@ -165,7 +168,7 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
       showErrors(problems, t('fixFields'));
       return;
     }
-    button.disabled = true;
+    hold(button, true);
     try {
       await api.post('emails/', message);
       notices.success(t('testNotice'));
@@ -173,20 +176,21 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
     } catch (error) {
       reportFailure(error);
     } finally {
-      button.disabled = false;
+      hold(button, false);
     }
   }
 
   async function preview(button) {
+    if (isHeld(button)) return;
     clearErrors();
-    button.disabled = true;
+    hold(button, true);
     try {
       const rendered = await api.post('preview/', {subject: subject.value.trim(), body: editor.html()});
       await dialogs.showEmail({heading: t('previewHeading'), subject: rendered.subject, html: rendered.html});
     } catch (error) {
       reportFailure(error);
     } finally {
-      button.disabled = false;
+      hold(button, false);
     }
   }
 

@@ -24,6 +24,33 @@ export function replaceChildren(node, ...children) {
   node.replaceChildren(...children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false));
 }
 
+/**
+ * Mark ``button`` busy (or not) without disabling it: a disabled button drops the keyboard
+ * focus to the page, so it stays focusable and its handler checks ``isHeld``.
+ */
+export function hold(button, busy) {
+  if (busy) button.setAttribute('aria-disabled', 'true');
+  else button.removeAttribute('aria-disabled');
+}
+
+export function isHeld(button) {
+  return button.getAttribute('aria-disabled') === 'true';
+}
+
+/**
+ * Run ``render``, which replaces what is inside ``container``, without dropping the keyboard
+ * focus to the page: focus goes to the new button of the same name, else to ``fallback()``.
+ */
+export function keepingFocus(container, render, fallback) {
+  const focused = container.contains(document.activeElement) ? document.activeElement : null;
+  const label = focused && focused.getAttribute('aria-label');
+  render();
+  if (!focused || focused.isConnected) return;
+  const again = label && container.querySelector(`[aria-label="${CSS.escape(label)}"]`);
+  const next = again || fallback();
+  if (next) next.focus();
+}
+
 /** Call ``action`` once calls have stopped for ``milliseconds``. */
 export function debounce(action, milliseconds) {
   let timer = null;

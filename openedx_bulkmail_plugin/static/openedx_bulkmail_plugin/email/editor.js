@@ -3,13 +3,15 @@
  *
  * The editable document lives in an iframe sandboxed without scripts, so HTML loaded from
  * a stored email (for editing) can never run in the instructor's session; the page drives
- * it from outside with the browser's editing commands.
+ * it from outside with the browser's editing commands. Its body is contenteditable rather
+ * than the document in designMode, so Tab and Shift+Tab leave it like any text field.
  */
+import {createToolbar} from './toolbar.js';
 
 const FRAME_DOCUMENT = `<!DOCTYPE html><html><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'">
 <style>body{font:16px/1.5 system-ui,sans-serif;margin:.75rem;color:#1f2933;min-height:12rem}
-body:focus{outline:none}h2{font-size:1.4em}h3{font-size:1.15em}a{color:#0a5d8f}</style>
+body:focus{outline:3px solid #b35900;outline-offset:-3px}h2{font-size:1.4em}h3{font-size:1.15em}a{color:#0a5d8f}</style>
 </head><body></body></html>`;
 
 export function createEditor(root, t) {
@@ -17,13 +19,14 @@ export function createEditor(root, t) {
   const source = root.querySelector('[data-editor-source]');
   const toggle = root.querySelector('[data-editor-toggle]');
   const buttons = [...root.querySelectorAll('[data-command]')];
+  const toolbar = createToolbar(root.querySelector('[role="toolbar"]'));
   let sourceMode = false;
   let pendingHtml = '';
 
   const ready = new Promise((resolve) => {
     frame.addEventListener('load', () => {
       const body = frame.contentDocument.body;
-      frame.contentDocument.designMode = 'on';
+      body.contentEditable = 'true';
       body.setAttribute('role', 'textbox');
       body.setAttribute('aria-multiline', 'true');
       body.setAttribute('aria-label', t('messageLabel'));
@@ -40,7 +43,7 @@ export function createEditor(root, t) {
   }
 
   function leaveWithEscape(event) {
-    if (event.key === 'Escape') buttons[0].focus();
+    if (event.key === 'Escape') toolbar.focus();
   }
 
   function reflectState() {
@@ -50,8 +53,13 @@ export function createEditor(root, t) {
     }
   }
 
-  function run(command, value) {
+  function focusFrame() {
     frame.contentWindow.focus();
+    if (documentBody()) documentBody().focus();
+  }
+
+  function run(command, value) {
+    focusFrame();
     frame.contentDocument.execCommand(command, false, value);
     reflectState();
   }
@@ -78,7 +86,9 @@ export function createEditor(root, t) {
     frame.hidden = on;
     buttons.forEach((button) => { button.disabled = on; });
     toggle.setAttribute('aria-pressed', String(on));
-    (on ? source : frame).focus();
+    toolbar.refresh();
+    if (on) source.focus();
+    else focusFrame();
   }
 
   buttons.forEach((button) => {
@@ -103,10 +113,15 @@ export function createEditor(root, t) {
     },
     focus() {
       if (sourceMode) source.focus();
-      else frame.contentWindow.focus();
+      else focusFrame();
     },
     setInvalid(invalid) {
       root.classList.toggle('bm-editor--invalid', invalid);
+      for (const node of [source, documentBody()]) {
+        if (!node) continue;
+        if (invalid) node.setAttribute('aria-invalid', 'true');
+        else node.removeAttribute('aria-invalid');
+      }
     },
   };
 }

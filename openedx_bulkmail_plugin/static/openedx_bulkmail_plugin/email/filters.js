@@ -39,8 +39,15 @@ export function createFilters(root, {onChange}) {
         if (key in filters && numbers.has(key)) numbers.get(key).value = filters[key];
       });
     },
-    showError(message) {
+    /** Say what is wrong and mark the number fields (or boxes) of the filters named by ``keys``. */
+    showError(message, keys = []) {
       error.textContent = message;
+      boxes.forEach((box) => {
+        const key = box.dataset.filter;
+        const control = numbers.get(key) || box;
+        if (keys.includes(key)) control.setAttribute('aria-invalid', 'true');
+        else control.removeAttribute('aria-invalid');
+      });
     },
     focus() {
       const first = boxes.find((box) => box.checked) || boxes[0];

@@ -37,6 +37,12 @@ export function createGroupPicker(root, {api, t, notices, onChange}) {
     select(keys) {
       checkboxes().forEach((box) => { box.checked = keys.includes(box.value); });
     },
+    setInvalid(invalid) {
+      checkboxes().forEach((box) => {
+        if (invalid) box.setAttribute('aria-invalid', 'true');
+        else box.removeAttribute('aria-invalid');
+      });
+    },
     focus() {
       const first = checkboxes()[0];
       if (first) first.focus();

@@ -3,7 +3,7 @@
  * sends (polled every couple of seconds), Cancel while it runs, and its details with
  * the recipients it failed to reach.
  */
-import {el, replaceChildren} from './dom.js';
+import {el, hold, isHeld, keepingFocus, replaceChildren} from './dom.js';
 import {badge, countsText, isRunning, progressBar} from './progress.js';
 import {authorName, targetLabels} from './scheduled.js';
 
@@ -23,9 +23,21 @@ export function createHistory(root, {api, t, notices, dialogs, pollMilliseconds,
     return isRunning(email) || (email.state === 'SCHEDULED' && email.due && new Date(email.due) <= new Date());
   }
 
+  /** Which quarter of a running send is done (0 to 3), so progress is said every 25%. */
+  function quarter(email) {
+    const {total, sent, failed, skipped} = email.counts;
+    const done = sent + failed + skipped + (email.counts.suppressed || 0);
+    return total ? Math.min(3, Math.floor((4 * done) / total)) : 0;
+  }
+
   function announceChange(before, email) {
-    if (!before || before.state === email.state) return;
-    notices.announce(t('stateAnnouncement', {subject: email.subject, state: email.state_label, counts: countsText(email, t)}));
+    if (!before) return;
+    const counts = countsText(email, t);
+    if (before.state !== email.state) {
+      notices.announce(t('stateAnnouncement', {subject: email.subject, state: email.state_label, counts}));
+    } else if (isRunning(email) && quarter(email) > quarter(before)) {
+      notices.announce(t('progressAnnouncement', {subject: email.subject, counts}));
+    }
   }
 
   async function cancel(email) {
@@ -69,7 +81,9 @@ export function createHistory(root, {api, t, notices, dialogs, pollMilliseconds,
     replaceChildren(cells[4], neverStarted
       ? el('span', {class: 'bm-muted'}, email.due ? t('dueText', {when: t.moment(email.due)}) : '')
       : progressBar(email, t));
-    if (!before || isRunning(before) !== isRunning(email)) replaceChildren(cells[5], actions(email));
+    if (!before || isRunning(before) !== isRunning(email)) {
+      keepingFocus(cells[5], () => replaceChildren(cells[5], actions(email)), () => cells[5].querySelector('button'));
+    }
     row.dataset.state = email.state;
   }
 
@@ -124,14 +138,15 @@ export function createHistory(root, {api, t, notices, dialogs, pollMilliseconds,
   }
 
   async function loadMore() {
-    more.disabled = true;
+    if (isHeld(more)) return;
+    hold(more, true);
     try {
       await loadPage(pagesLoaded + 1);
       reflectEmpty();
     } catch (error) {
       notices.error(notices.explain(error));
     } finally {
-      more.disabled = false;
+      hold(more, false);
     }
   }
 

@@ -5,22 +5,21 @@
 import {ApiError, messagesOf} from './api.js';
 
 export function createNotices(root, t) {
-  const banner = root.querySelector('[data-notice]');
+  // A status and an alert region, both in the page from load, so a message written into
+  // either is announced: a region that gets its role and its text at once often is not.
+  const banners = {success: root.querySelector('[data-notice="success"]'), error: root.querySelector('[data-notice="error"]')};
   const announcer = root.querySelector('[data-announcer]');
 
   function show(message, kind) {
-    banner.hidden = false;
-    banner.className = `bm-notice bm-notice--${kind}`;
-    banner.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-    banner.textContent = message;
+    Object.entries(banners).forEach(([each, banner]) => { if (each !== kind) banner.textContent = ''; });
+    banners[kind].textContent = message;
   }
 
   return {
     success: (message) => show(message, 'success'),
     error: (message) => show(message, 'error'),
     clear() {
-      banner.hidden = true;
-      banner.textContent = '';
+      Object.values(banners).forEach((banner) => { banner.textContent = ''; });
     },
     announce(message) {
       announcer.textContent = '';

@@ -1,7 +1,7 @@
 /**
  * The Scheduled emails table: when (local time), to whom, subject, author; View, Edit, Delete.
  */
-import {el, replaceChildren} from './dom.js';
+import {el, keepingFocus, replaceChildren} from './dom.js';
 
 /** Who the email goes to, in words, as the server says it ("All Learners who have not passed"). */
 export function targetLabels(email) {
@@ -16,6 +16,7 @@ export function createScheduledTable(root, {api, t, notices, dialogs, compose, o
   const body = root.querySelector('[data-scheduled-rows]');
   const empty = root.querySelector('[data-scheduled-empty]');
   const table = body.closest('table');
+  const heading = root.querySelector('#bm-scheduled-heading');
 
   function view(email) {
     return dialogs.showEmail({heading: t('viewHeading'), subject: email.subject, html: email.body});
@@ -64,7 +65,8 @@ export function createScheduledTable(root, {api, t, notices, dialogs, compose, o
       try {
         const page = await api.get('emails/?state=SCHEDULED&page_size=100');
         const emails = [...page.results].sort((a, b) => new Date(a.due) - new Date(b.due));
-        replaceChildren(body, emails.map(row));
+        // After a delete, focus moves to the same button of the row now in its place, or the heading.
+        keepingFocus(body, () => replaceChildren(body, emails.map(row)), () => heading);
         table.hidden = !emails.length;
         empty.hidden = Boolean(emails.length);
       } catch (error) {

@@ -31,9 +31,14 @@ export function createSelection(root, {api, t, notices, dialogs}) {
     return api.post('recipients/', selection);
   }
 
+  function showFilterError(problems) {
+    const keys = typeof problems === 'object' && !Array.isArray(problems) ? Object.keys(problems) : [];
+    filters.showError(Object.values(problems).flat().join(' '), keys);
+  }
+
   function showProblem(error) {
     if (error instanceof ApiError && error.status === 400 && error.fields.filters) {
-      filters.showError(Object.values(error.fields.filters).flat().join(' '));
+      showFilterError(error.fields.filters);
     }
     total.textContent = notices.explain(error);
   }
@@ -122,9 +127,11 @@ export function createSelection(root, {api, t, notices, dialogs}) {
     showErrors(fields) {
       if (fields.individuals) individuals.showError([fields.individuals].flat().join(' '));
       if (fields.not_found) individuals.mark({not_found: fields.not_found});
-      if (fields.filters) filters.showError(Object.values(fields.filters).flat().join(' '));
+      if (fields.targets) groups.setInvalid(true);
+      if (fields.filters) showFilterError(fields.filters);
     },
     clearErrors() {
+      groups.setInvalid(false);
       individuals.showError('');
       filters.showError('');
     },

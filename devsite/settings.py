@@ -126,7 +126,8 @@ CACHES = {
 }
 
 # Celery, as the LMS configures it; the default broker needs no server.
-BROKER_DIR = STATE_DIR / "broker"
+# DEVSITE_BROKER_DIR gives each end-to-end test its own, empty, filesystem broker.
+BROKER_DIR = Path(os.environ.get("DEVSITE_BROKER_DIR", STATE_DIR / "broker"))
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for folder in ("out", "processed"):

@@ -43,7 +43,7 @@ MYSQL_URL ?= mysql://root@127.0.0.1:3306/bulkmail
 test-mysql: venv ## run the whole test suite on MariaDB (MYSQL_URL, default 127.0.0.1:3306)
 	DATABASE_URL=$(MYSQL_URL) $(BIN)/python -m pytest
 
-test-e2e: venv ## only the end-to-end tests (real worker, Redis, SMTP)
+test-e2e: venv ## only the end-to-end tests (real worker and SMTP; Redis if it answers)
 	$(BIN)/python -m pytest -m e2e
 
 test-browser: venv ## only the browser tests (headless Chromium)

@@ -1,5 +1,5 @@
 .PHONY: help venv requirements upgrade demo migrate seed test test-sqlite test-mysql test-e2e test-browser \
-        test-tutor quality benchmark clean
+        test-tutor quality benchmark dist clean
 
 .DEFAULT_GOAL := help
 
@@ -59,9 +59,15 @@ quality: venv ## lint, and check that models and migrations agree
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+dist: venv ## build the sdist and wheel into dist/ and check them (twine check, contents)
+	rm -rf dist build
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/python .ci/check_wheel.py dist/*.whl
+
 benchmark: venv ## run the benchmark scripts (they print figures)
 	$(BIN)/python benchmarks/recipients.py
 	$(BIN)/python benchmarks/throughput.py
 
 clean: ## remove the virtualenv and the dev site's state
-	rm -rf $(VENV) .venv-tutor .devsite
+	rm -rf $(VENV) .venv-tutor .devsite dist build

@@ -20,6 +20,8 @@ ENTRY_POINTS = {
     "openedx.ace.channel": "bulkmail_email = openedx_bulkmail_plugin.sending.channel:BulkMailEmailChannel",
     "openedx.ace.policy": "bulkmail_course_optout = openedx_bulkmail_plugin.sending.policy:CourseOptoutPolicy",
 }
+# Files of the package directory that the LMS never reads: tool configuration.
+NOT_SHIPPED = {f"{PACKAGE}/conf/locale/config.yaml"}
 
 
 def expected_files():
@@ -28,6 +30,8 @@ def expected_files():
         if not path.is_file() or "__pycache__" in path.parts:
             continue
         relative = path.relative_to(ROOT).as_posix()
+        if relative in NOT_SHIPPED:
+            continue
         if path.suffix != ".py" or "/migrations/" in relative:
             yield relative
 

@@ -1,5 +1,6 @@
 .PHONY: help venv requirements upgrade demo migrate seed test test-sqlite test-mysql test-e2e test-browser \
-        test-tutor quality benchmark clean
+        test-tutor quality benchmark dist clean \
+        extract_translations compile_translations dummy_translations pull_translations
 
 .DEFAULT_GOAL := help
 
@@ -43,7 +44,7 @@ MYSQL_URL ?= mysql://root@127.0.0.1:3306/bulkmail
 test-mysql: venv ## run the whole test suite on MariaDB (MYSQL_URL, default 127.0.0.1:3306)
 	DATABASE_URL=$(MYSQL_URL) $(BIN)/python -m pytest
 
-test-e2e: venv ## only the end-to-end tests (real worker, Redis, SMTP)
+test-e2e: venv ## only the end-to-end tests (real worker and SMTP; Redis if it answers)
 	$(BIN)/python -m pytest -m e2e
 
 test-browser: venv ## only the browser tests (headless Chromium)
@@ -59,9 +60,40 @@ quality: venv ## lint, and check that models and migrations agree
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+dist: venv ## build the sdist and wheel into dist/ and check them (twine check, contents)
+	rm -rf dist build
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/python .ci/check_wheel.py dist/*.whl
+
+# Translations, as Open edX plugins do them (OEP-58): the English source catalogue is
+# extracted here, real languages are pulled from openedx-translations with atlas.
+# The Email page's script strings are Python gettext (dashboard/catalog.py), so the
+# django domain holds every string; there is no djangojs catalogue.
+APP := openedx_bulkmail_plugin
+OPENEDX_ATLAS_ARGS ?=
+
+extract_translations: venv ## extract the English source strings into conf/locale/en
+	cd $(APP) && $(abspath $(BIN))/python ../manage.py makemessages -l en -v1 -d django --no-obsolete
+	# English's plural rule instead of makemessages' placeholder, which gettext cannot compile.
+	sed -i -e '/^"POT-Creation-Date: /d' -e 's/nplurals=INTEGER; plural=EXPRESSION;/nplurals=2; plural=(n != 1);/' \
+	  $(APP)/conf/locale/en/LC_MESSAGES/django.po
+
+dummy_translations: venv ## make the dummy language eo from the English strings
+	cd $(APP) && $(abspath $(BIN))/i18n_tool dummy
+
+compile_translations: venv ## compile every language's .po into the .mo Django reads
+	cd $(APP) && $(abspath $(BIN))/python ../manage.py compilemessages
+
+pull_translations: venv ## pull the real languages from openedx-translations (atlas)
+	find $(APP)/conf/locale -mindepth 1 -maxdepth 1 -type d ! -name en ! -name eo -exec rm -r {} +
+	cd $(APP)/conf/locale && $(abspath $(BIN))/atlas pull $(OPENEDX_ATLAS_ARGS) \
+	  translations/openedx-bulkmail-plugin/$(APP)/conf/locale:.
+	$(MAKE) compile_translations
+
 benchmark: venv ## run the benchmark scripts (they print figures)
 	$(BIN)/python benchmarks/recipients.py
 	$(BIN)/python benchmarks/throughput.py
 
 clean: ## remove the virtualenv and the dev site's state
-	rm -rf $(VENV) .venv-tutor .devsite
+	rm -rf $(VENV) .venv-tutor .devsite dist build

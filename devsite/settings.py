@@ -126,7 +126,8 @@ CACHES = {
 }
 
 # Celery, as the LMS configures it; the default broker needs no server.
-BROKER_DIR = STATE_DIR / "broker"
+# DEVSITE_BROKER_DIR gives each end-to-end test its own, empty, filesystem broker.
+BROKER_DIR = Path(os.environ.get("DEVSITE_BROKER_DIR", STATE_DIR / "broker"))
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for folder in ("out", "processed"):
@@ -152,6 +153,18 @@ MAILBOX_DIR = Path(os.environ.get("DEVSITE_MAILBOX_DIR", STATE_DIR / "mailbox"))
 # As the LMS: platform identity and edx-ace.
 LMS_ROOT_URL = os.environ.get("LMS_ROOT_URL", "http://localhost:8000")
 PLATFORM_NAME = "Demo Open edX"
+# edx-ace instantiates EVERY channel installed under the openedx.ace.channel entry point
+# (stevedore's EnabledExtensionManager loads before it filters by name); ACE_ENABLED_CHANNELS
+# only chooses among those that loaded. So, as the LMS's ace_common settings do, give the
+# push and Sailthru channels what their loading needs (the push_notifications app, the
+# Sailthru settings, empty) though neither is enabled; without it edx-ace logs
+# "ERROR Could not load 'push_notification'" and "'sailthru_email'" on the first send.
+INSTALLED_APPS.append("push_notifications")
+ACE_CHANNEL_SAILTHRU_DEBUG = True
+ACE_CHANNEL_SAILTHRU_TEMPLATE_NAME = "Automated Communication Engine Email"
+ACE_CHANNEL_SAILTHRU_API_KEY = None
+ACE_CHANNEL_SAILTHRU_API_SECRET = None
+# Only the Django email channel (the plugin adds its own bulkmail_email to this list).
 ACE_ENABLED_CHANNELS = ["django_email"]
 ACE_ENABLED_POLICIES = []
 ACE_CHANNEL_DEFAULT_EMAIL = "django_email"

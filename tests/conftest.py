@@ -3,7 +3,6 @@ Fixtures shared by the whole suite: a real SMTP server, a real Celery worker, Ce
 """
 import os
 import shutil
-import socket
 
 import kombu.pools
 import pytest
@@ -16,6 +15,20 @@ from tests import live
 pytest_plugins = ["tests.engine_support"]
 
 
+@pytest.fixture(scope="session")
+def redis_is_up():
+    """
+    Whether Redis answers at TEST_REDIS_URL, asked once per run. Without it the end-to-end
+    tests use the filesystem broker, unless CI_REQUIRE_REDIS=1 (CI), where that is a failure.
+    """
+    if live.redis_answers():
+        return True
+    if live.redis_required():
+        pytest.fail(f"CI_REQUIRE_REDIS=1 but Redis does not answer at {live.REDIS_URL} "
+                    "(start it: redis-server --daemonize yes)")
+    return False
+
+
 @pytest.fixture(autouse=True)
 def celery_mode(request):
     """Tasks run in-process unless a test is marked e2e, which needs a real worker and broker."""
@@ -23,8 +36,9 @@ def celery_mode(request):
     celery_app.conf.task_always_eager = not e2e
     celery_app.conf.task_eager_propagates = True
     if e2e:
-        celery_app.conf.broker_url = live.REDIS_URL
-        celery_app.conf.broker_transport_options = {}
+        broker = request.getfixturevalue("broker")
+        celery_app.conf.broker_url = broker.url
+        celery_app.conf.broker_transport_options = broker.transport_options
         # Forget every broker pool of an earlier test (closing them instead would leave
         # kombu's registry handing out a closed pool for this URL).
         kombu.pools.reset()
@@ -76,29 +90,38 @@ def smtp_settings(settings, smtp_server):
     return smtp_server
 
 
-def _redis_is_up():
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
-def redis_broker():
-    """The Redis broker, emptied, so no message from an earlier test reaches this one's worker."""
-    if not _redis_is_up():
-        pytest.fail("Redis is not running on 127.0.0.1:6379 (start it: redis-server --daemonize yes)")
+def broker(redis_is_up, tmp_path_factory):
+    """
+    This test's broker, empty: Redis (flushed before and after) when it answers at
+    TEST_REDIS_URL, otherwise a fresh directory of kombu's filesystem transport.
+    """
+    if not redis_is_up:
+        yield live.Broker.filesystem(tmp_path_factory.mktemp("broker"))
+        return
     import redis  # pylint: disable=import-outside-toplevel
 
     client = redis.Redis.from_url(live.REDIS_URL)
     client.flushdb()
-    yield client
+    yield live.Broker.redis()
     client.flushdb()
 
 
 @pytest.fixture
-def start_worker(transactional_db, redis_broker, smtp_server, settings):  # pylint: disable=unused-argument
+def redis_broker(broker):
+    """
+    A client of the Redis broker, for tests of what only Redis does (losing its messages, a
+    restart); they skip on the filesystem broker, except in CI, where Redis is required.
+    """
+    if not broker.is_redis:
+        pytest.skip(f"needs Redis as the broker, and none answers at {live.REDIS_URL}")
+    import redis  # pylint: disable=import-outside-toplevel
+
+    return redis.Redis.from_url(live.REDIS_URL)
+
+
+@pytest.fixture
+def start_worker(transactional_db, broker, smtp_server, settings):  # pylint: disable=unused-argument
     """
     Start real Celery workers on demand: ``start_worker(BULKMAIL_BATCH_SIZE=10)``.
 
@@ -109,7 +132,8 @@ def start_worker(transactional_db, redis_broker, smtp_server, settings):  # pyli
     workers = []
 
     def start(concurrency=2, **settings):
-        worker = live.CeleryWorker(smtp_port=smtp_server.port, concurrency=concurrency, settings=settings)
+        worker = live.CeleryWorker(smtp_port=smtp_server.port, concurrency=concurrency, settings=settings,
+                                   broker=broker)
         workers.append(worker)
         return worker.start()
 

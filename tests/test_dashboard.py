@@ -72,6 +72,18 @@ def test_learner_gets_a_403_page_that_says_who_may_send(client, course):  # pyli
 
 
 @pytest.mark.django_db
+def test_learners_403_page_names_the_platform_in_its_header_and_links_back(client, course):  # pylint: disable=unused-argument
+    client.force_login(factories.learner())
+    page = client.get(PAGE).content.decode()
+
+    header = page.split('<header class="bm-header">', 1)[1].split("</header>", 1)[0]
+    assert settings.PLATFORM_NAME in header
+    assert str(factories.COURSE_KEY) in header
+    assert f'href="{settings.LMS_ROOT_URL}/courses/{factories.COURSE_KEY}/course/"' in page
+    assert f'href="{settings.LMS_ROOT_URL}/dashboard"' in page
+
+
+@pytest.mark.django_db
 def test_beta_tester_gets_the_403_page(client, course):  # pylint: disable=unused-argument
     tester = factories.user()
     factories.grant(tester, "beta_testers")

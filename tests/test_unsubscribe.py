@@ -113,6 +113,39 @@ def test_resubscribe_removes_the_optout(learner, mail_client):
     assert not is_opted_out(learner)
 
 
+def test_link_opened_again_after_unsubscribing_says_so_and_offers_resubscribe(learner, mail_client):
+    one_click(mail_client, link(learner))
+
+    response = mail_client.get(link(learner))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "You are already unsubscribed from" in page
+    assert "Moon Rocks 101" in page
+    assert 'name="resubscribe"' in page
+    assert "Unsubscribe from course email?" not in page
+    assert is_opted_out(learner)  # looking changes nothing
+
+
+def test_learner_opted_out_on_the_dashboard_is_told_they_are_already_unsubscribed(learner, mail_client):
+    Optout.objects.create(user=learner, course_id=factories.COURSE_KEY)
+
+    response = mail_client.get(link(learner))
+
+    assert "You are already unsubscribed from" in response.content.decode()
+
+
+def test_resubscribing_from_the_already_unsubscribed_page_then_opening_the_link_asks_again(
+        learner, mail_client):
+    one_click(mail_client, link(learner))
+    mail_client.post(link(learner), {"resubscribe": "1"})
+
+    page = mail_client.get(link(learner)).content.decode()
+
+    assert "Unsubscribe from course email?" in page
+    assert "already unsubscribed" not in page
+
+
 def test_tampered_token_answers_400(learner, mail_client):
     token = make_token(learner, factories.COURSE_KEY)
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")

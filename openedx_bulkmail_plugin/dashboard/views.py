@@ -15,7 +15,7 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
 from ..access import is_course_email_staff
-from ..platform import get_course, lms_root_url, platform_name
+from ..platform import course_url, get_course, lms_root_url, platform_name
 from .catalog import page_strings
 
 TEMPLATES = "openedx_bulkmail_plugin/dashboard/"
@@ -38,7 +38,7 @@ def email_page(request, course_id):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not is_course_email_staff(request.user, course_key):
-        return render(request, TEMPLATES + "forbidden.html", {"course_id": course_key}, status=403)
+        return _forbidden(request, course_key)
     course = get_course(course_key)
     if course is None:
         return _not_found(request, course_id)
@@ -67,6 +67,20 @@ def _course_key(value):
         return CourseKey.from_string(value)
     except InvalidKeyError:
         return None
+
+
+def _forbidden(request, course_key):
+    """
+    The 403 page: the platform's name in its header and a way back, to the course or the
+    learner's dashboard, since a learner who followed a link here has nothing to do on it.
+    Nothing on it depends on whether the course exists.
+    """
+    return render(request, TEMPLATES + "forbidden.html", {
+        "course_id": course_key,
+        "platform_name": platform_name(),
+        "course_url": course_url(course_key),
+        "dashboard_url": f"{lms_root_url()}/dashboard",
+    }, status=403)
 
 
 def _not_found(request, course_id):

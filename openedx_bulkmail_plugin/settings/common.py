@@ -8,6 +8,7 @@ from pathlib import Path
 from ..conf import DEFAULTS, PREFIX
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "conf" / "locale"
 
 ACE_CHANNEL_NAME = "bulkmail_email"
 ACE_POLICY_NAME = "bulkmail_course_optout"
@@ -29,6 +30,19 @@ def plugin_settings(settings):
     settings.ACE_ENABLED_POLICIES = _with_item(getattr(settings, "ACE_ENABLED_POLICIES", []), ACE_POLICY_NAME)
     settings.OPEN_EDX_FILTERS_CONFIG = merge_filter_steps(getattr(settings, "OPEN_EDX_FILTERS_CONFIG", None) or {})
     _add_mako_templates(settings)
+    _add_locale_path(settings)
+
+
+def _add_locale_path(settings):
+    """
+    Django reads an app's translations only from ``<app>/locale``; Open edX plugins keep
+    theirs in ``conf/locale`` (OEP-58, where atlas pulls them), so add it, after the LMS's
+    own paths, whose translations win where both translate a string.
+    """
+    paths = list(getattr(settings, "LOCALE_PATHS", []))
+    if str(LOCALE_DIR) not in map(str, paths):
+        paths.append(str(LOCALE_DIR))
+    settings.LOCALE_PATHS = paths
 
 
 def _add_mako_templates(settings):

@@ -36,6 +36,11 @@ class UnsubscribeView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, token):
+        # A learner who opens the link again after opting out (or who turned the course's
+        # email off on the dashboard) is told so, and offered the way back, rather than
+        # asked a question whose answer is already yes.
+        if platform.is_opted_out(self.learner, self.course_key):
+            return self.page(request, "already_unsubscribed.html", token)
         return self.page(request, "confirm.html", token)
 
     def post(self, request, token):

@@ -187,13 +187,16 @@ class BatchSend:
         self.opted_out |= ledger.skip_opted_out(
             self.batch, self.email.course_id, _("The learner opted out of this course's email."))
         self.suppressed |= ledger.skip_suppressed(self.batch)
-        if not SendTask.objects.filter(id=self.task.id, state=SendTask.PROGRESS).exists():
+        if not self.send_is_running():
             self.stopping = True
         return not self.stopping
 
+    def send_is_running(self):
+        return SendTask.objects.filter(id=self.task.id, state=SendTask.PROGRESS).exists()
+
     def still_sending(self):
         """Whether the send still runs and the batch is still ours (renewing the lease to know)."""
-        if not SendTask.objects.filter(id=self.task.id, state=SendTask.PROGRESS).exists():
+        if not self.send_is_running():
             return False
         self.lease_renewed_at = None
         return self.keep_lease()

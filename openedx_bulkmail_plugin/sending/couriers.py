@@ -108,7 +108,7 @@ class Couriers:
         try:
             return self._call_channel(session, message, rendered)
         except DeliveryError as failure:
-            if not session.closed_by_server(failure):
+            if not _closed_by_server(failure.__cause__):
                 raise
         return self._call_channel(session, message, rendered)  # once more, on a fresh session
 
@@ -138,7 +138,6 @@ class Session:
         self.messages_per_session = messages_per_session
         self.sent_here = 0
         self.open = False
-        self.last_failure_closed = False
         self.last_used = time.monotonic()
 
     def send(self, channel, message, rendered):
@@ -153,16 +152,10 @@ class Session:
                 channel.deliver(message, rendered)
         except (smtplib.SMTPException, OSError, ValueError) as error:
             failure = delivery_failure(error)
-            self.last_failure_closed = _closed_by_server(error)
             self._recover()
             raise failure from error
         self.sent_here += 1
         return None
-
-    def closed_by_server(self, failure):  # pylint: disable=unused-argument
-        """Whether the last failure was the server ending the session (a retry on a new one may succeed)."""
-        closed, self.last_failure_closed = self.last_failure_closed, False
-        return closed
 
     def close(self):
         if self.open:
@@ -196,6 +189,7 @@ class Session:
 
 
 def _closed_by_server(error):
+    """Whether ``error`` was the server ending the session, so a fresh session may succeed."""
     if isinstance(error, smtplib.SMTPServerDisconnected):
         return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):

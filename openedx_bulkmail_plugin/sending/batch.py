@@ -167,9 +167,10 @@ class BatchSend:
         if isinstance(error, RecipientSkipped):
             still_owed = ledger.mark(row, Delivery.SKIPPED, error.reply, attempted=False)
         elif isinstance(error, RecipientRefused):
-            still_owed = ledger.mark(row, Delivery.FAILED, error.reply)
-            if isinstance(error, MailboxGone):  # mailing it again would only cost the site's reputation
-                suppressions.suppress(row.user.email, Suppression.HARD_BOUNCE, error.reply, source="smtp")
+            with transaction.atomic():  # the refusal and the suppression it implies stand or fall together
+                still_owed = ledger.mark(row, Delivery.FAILED, error.reply)
+                if isinstance(error, MailboxGone):  # mailing it again would only cost the site's reputation
+                    suppressions.suppress(row.user.email, Suppression.HARD_BOUNCE, error.reply, source="smtp")
         else:  # a fault with this one message (a learner's odd data): fail the row, go on
             log.error("Bulk email batch %s could not send to ledger row %s: %r", self.batch.id, row.id, error)
             still_owed = ledger.mark(row, Delivery.FAILED, str(error) or type(error).__name__)

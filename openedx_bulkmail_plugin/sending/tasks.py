@@ -103,9 +103,12 @@ def _write_chunk(task, recipients, chunk):
 def _open_for_sending(task_id):
     """STARTED -> PROGRESS with the ledger's total, or settle at once when it is empty."""
     with transaction.atomic():
-        total = Delivery.objects.filter(task_id=task_id).count()
-        if not progress.move(task_id, (SendTask.STARTED,), SendTask.PROGRESS, total=total):
+        # The move is the first statement: SQLite refuses a transaction that reads, then writes
+        # after another connection wrote ("database is locked"), and it settles the race.
+        if not progress.move(task_id, (SendTask.STARTED,), SendTask.PROGRESS):
             return False
+        total = Delivery.objects.filter(task_id=task_id).count()
+        SendTask.objects.filter(id=task_id).update(total=total)
         if total == 0:
             progress.settle(task_id)
             return False

@@ -12,7 +12,7 @@ class SendTaskInline(admin.StackedInline):
     model = SendTask
     extra = 0
     readonly_fields = (
-        "state", "due", "started_at", "finished_at", "total", "sent", "failed", "skipped", "suppressed",
+        "state", "due", "started_at", "finished_at", "total", "sent", "failed", "skipped", "suppressed", "cancelled",
         "failure_reason",
     )
     can_delete = False
@@ -30,7 +30,7 @@ class CourseEmailAdmin(admin.ModelAdmin):
 @admin.register(SendTask)
 class SendTaskAdmin(admin.ModelAdmin):
     list_display = ("id", "email", "state", "due", "started_at", "finished_at", "total", "sent", "failed", "skipped",
-                    "suppressed")
+                    "suppressed", "cancelled")
     list_filter = ("state", "due", "finished_at")
     search_fields = ("email__course_id", "email__subject")
     raw_id_fields = ("email",)

@@ -6,7 +6,8 @@ management commands call. No view or task holds business rules of its own.
     create_email(...)       write it down and send it now, or schedule it
     start_scheduled(id)     start a scheduled send, once, however many dispatchers try
     cancel_send(task)       stop a running send; what was sent stays sent
-    counts(task)            total, sent, failed, skipped: live while it runs
+    counts(task)            total, sent, failed, skipped...: live while it runs
+    counts_are_final(task)  whether those counts will not move again
 """
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from .errors import EmailInvalid, WrongState  # noqa: F401  (part of this API)
 from .models import CourseEmail, Delivery, SendTask
 from .scheduling import start_scheduled  # noqa: F401  (part of this API)
 from .sending import leases, ledger, progress
+from .sending.progress import counts_are_final  # noqa: F401  (part of this API)
 from .sending.tasks import queue_start
 from .validation import MAX_SUBJECT_LENGTH, check_reaches_someone, validate_content  # noqa: F401  (part of this API)
 
@@ -53,9 +55,10 @@ def cancel_send(task):
     """
     Stop a running send.
 
-    It becomes REVOKED; every row still owed a message is marked skipped; what was sent
-    stays sent. A batch in flight notices at its next message, stops and marks itself done.
-    The whole change commits at once, so nobody reads REVOKED without its counts.
+    It becomes REVOKED; every row still owed a message is marked cancelled (not the
+    opt-outs' "skipped": the learner did nothing); what was sent stays sent. A batch in
+    flight notices at its next message, stops and marks itself done. The whole change
+    commits at once, so nobody reads REVOKED without its counts.
 
     Returns:
         SendTask: the task, refreshed.
@@ -66,7 +69,7 @@ def cancel_send(task):
         if not progress.revoke(task.id):
             task.refresh_from_db()
             raise WrongState(task.state)
-        ledger.settle_unsent(ledger.unsent(task), Delivery.SKIPPED, _("The send was cancelled."))
+        ledger.settle_unsent(ledger.unsent(task), Delivery.CANCELLED, _("Not sent: the send was stopped."))
         leases.close_pending(task.id)
         progress.freeze_counts(task.id)
     task.refresh_from_db()
@@ -75,7 +78,7 @@ def cancel_send(task):
 
 def counts(task):
     """
-    ``{"total", "sent", "failed", "skipped"}`` of a send.
+    ``{"total", "sent", "failed", "skipped", "suppressed", "cancelled"}`` of a send.
 
     Live from the ledger while it runs (they move with every message), the frozen
     figures once it is finished.

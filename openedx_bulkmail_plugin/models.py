@@ -50,8 +50,8 @@ class SendTask(models.Model):
     The send of one :class:`CourseEmail`, in the workflow states of the Open edX guide.
 
     The ledger (:class:`Delivery`) is the truth about who got what; ``sent``, ``failed``,
-    ``skipped`` and ``suppressed`` are the summary frozen when the send settles, so the
-    history report needs no ledger scan.
+    ``skipped``, ``suppressed`` and ``cancelled`` are the summary frozen when the send
+    settles, so the history report needs no ledger scan.
     """
 
     QUEUING = "QUEUING"
@@ -88,6 +88,9 @@ class SendTask(models.Model):
     suppressed = models.PositiveIntegerField(
         default=0, help_text=_("Recipients skipped because their address bounced or complained before."),
     )
+    cancelled = models.PositiveIntegerField(
+        default=0, help_text=_("Recipients never sent to because the send was stopped."),
+    )
     failure_reason = models.TextField(blank=True)
     restarted_at = models.DateTimeField(
         null=True, blank=True, help_text=_("When a sweep last queued the start of this send again."),
@@ -117,6 +120,7 @@ class Delivery(models.Model):
     FAILED = "failed"
     SKIPPED = "skipped"
     SUPPRESSED = "suppressed"
+    CANCELLED = "cancelled"
     BOUNCED = "bounced"
     COMPLAINED = "complained"
     STATUS_CHOICES = (
@@ -125,6 +129,7 @@ class Delivery(models.Model):
         (FAILED, _("Failed")),
         (SKIPPED, _("Skipped")),
         (SUPPRESSED, _("Suppressed")),
+        (CANCELLED, _("Not sent: the send was stopped")),
         (BOUNCED, _("Bounced")),
         (COMPLAINED, _("Complained")),
     )

@@ -122,7 +122,7 @@ def test_send_now_runs_to_success(sender, smtp_settings, django_capture_on_commi
 
     task.refresh_from_db()
     assert (task.state, api.counts(task)) == (
-        SendTask.SUCCESS, {"total": 6, "sent": 6, "failed": 0, "skipped": 0, "suppressed": 0})
+        SendTask.SUCCESS, {"total": 6, "sent": 6, "failed": 0, "skipped": 0, "suppressed": 0, "cancelled": 0})
     assert len(smtp_settings.messages) == 6
 
 
@@ -175,14 +175,41 @@ def running_send(sender, settings, sent=2):
     return SendTask.objects.get(id=task.id)
 
 
-def test_cancel_revokes_skips_the_unsent_and_keeps_the_sent(sender, settings):
+def test_cancel_revokes_marks_the_unsent_cancelled_and_keeps_the_sent(sender, settings):
     task = running_send(sender, settings, sent=2)
 
     task = api.cancel_send(task)
 
     assert task.state == SendTask.REVOKED
-    assert api.counts(task) == {"total": 6, "sent": 2, "failed": 0, "skipped": 4, "suppressed": 0}
+    assert api.counts(task) == {
+        "total": 6, "sent": 2, "failed": 0, "skipped": 0, "suppressed": 0, "cancelled": 4}
     assert not Delivery.objects.filter(task=task, status=Delivery.QUEUED).exists()
+    assert set(Delivery.objects.filter(task=task, status=Delivery.CANCELLED).values_list(
+        "last_error", flat=True)) == {"Not sent: the send was stopped."}
+
+
+def test_cancelled_counts_are_not_final_while_a_batch_still_holds_a_message(sender, settings):
+    task = running_send(sender, settings, sent=2)
+    batch = Batch.objects.filter(task=task).first()
+    Batch.objects.filter(id=batch.id).update(
+        state=Batch.RUNNING, owner="worker", lease_expires=timezone.now() + timedelta(minutes=1))
+
+    task = api.cancel_send(task)
+    assert not api.counts_are_final(task)
+
+    Batch.objects.filter(id=batch.id).update(state=Batch.DONE)
+    assert api.counts_are_final(task)
+
+
+def test_counts_of_a_running_send_are_not_final_and_a_dead_workers_batch_does_not_hold_them(sender, settings):
+    task = running_send(sender, settings, sent=2)
+    assert not api.counts_are_final(task)
+    Batch.objects.filter(task=task).update(
+        state=Batch.RUNNING, owner="dead", lease_expires=timezone.now() - timedelta(minutes=1))
+
+    task = api.cancel_send(task)
+
+    assert api.counts_are_final(task)
 
 
 def test_cancel_closes_the_batches_nobody_is_sending(sender, settings):
@@ -209,7 +236,7 @@ def test_counts_come_live_from_the_ledger_while_running(sender, settings):
     refused = Delivery.objects.filter(task=task, status=Delivery.QUEUED).order_by("id").first()
     Delivery.objects.filter(id=refused.id).update(status=Delivery.FAILED)
 
-    assert api.counts(task) == {"total": 6, "sent": 2, "failed": 1, "skipped": 0, "suppressed": 0}
+    assert api.counts(task) == {"total": 6, "sent": 2, "failed": 1, "skipped": 0, "suppressed": 0, "cancelled": 0}
 
 
 def test_live_counts_take_one_query(sender, settings, django_assert_num_queries):
@@ -226,4 +253,4 @@ def test_counts_of_a_finished_send_are_the_frozen_ones(sender, settings, django_
     Delivery.objects.filter(task=task).delete()
 
     with django_assert_num_queries(0):
-        assert api.counts(task) == {"total": 6, "sent": 6, "failed": 0, "skipped": 0, "suppressed": 0}
+        assert api.counts(task) == {"total": 6, "sent": 6, "failed": 0, "skipped": 0, "suppressed": 0, "cancelled": 0}

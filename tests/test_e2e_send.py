@@ -94,7 +94,7 @@ def test_finished_send_says_success_with_counts_matching_the_mailbox(start_worke
     task = wait_until(finished(send_to_learners(instructor_of_course())))
 
     assert task.state == SendTask.SUCCESS
-    assert api.counts(task) == {"total": 120, "sent": 120, "failed": 0, "skipped": 0, "suppressed": 0}
+    assert api.counts(task) == {"total": 120, "sent": 120, "failed": 0, "skipped": 0, "suppressed": 0, "cancelled": 0}
     assert len(smtp_server.messages) == 120
 
 

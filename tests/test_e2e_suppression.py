@@ -24,7 +24,7 @@ def test_mailbox_refused_as_unknown_is_skipped_by_the_next_send_with_the_reason(
 
     first = wait_until(finished(send_to_learners(sender, subject="Week 1")))
 
-    assert api.counts(first) == {"total": 30, "sent": 29, "failed": 1, "skipped": 0, "suppressed": 0}
+    assert api.counts(first) == {"total": 30, "sent": 29, "failed": 1, "skipped": 0, "suppressed": 0, "cancelled": 0}
     assert Suppression.objects.get(address=gone.email).reason == Suppression.HARD_BOUNCE
     smtp_server.messages.clear()
 
@@ -33,7 +33,7 @@ def test_mailbox_refused_as_unknown_is_skipped_by_the_next_send_with_the_reason(
     assert second.state == SendTask.SUCCESS
     assert gone.email not in smtp_server.recipients()
     assert len(smtp_server.recipients()) == 29
-    assert api.counts(second) == {"total": 30, "sent": 29, "failed": 0, "skipped": 0, "suppressed": 1}
+    assert api.counts(second) == {"total": 30, "sent": 29, "failed": 0, "skipped": 0, "suppressed": 1, "cancelled": 0}
     row = Delivery.objects.get(task=second, user=gone)
     assert row.status == Delivery.SUPPRESSED
     assert row.last_error.startswith("This address bounced on ")

@@ -144,7 +144,7 @@ def test_cancel_while_a_recipient_is_refused_lets_no_further_message_out(people,
     assert mailer.accepted == [people[0].email]
     task.refresh_from_db()
     assert task.state == SendTask.REVOKED
-    assert [statuses(task)[person.email] for person in people[2:4]] == [Delivery.SKIPPED] * 2
+    assert [statuses(task)[person.email] for person in people[2:4]] == [Delivery.CANCELLED] * 2
 
 
 def test_cancel_while_a_message_is_in_flight_stops_the_batch_once_it_is_marked(people, mailer, settings):
@@ -159,9 +159,9 @@ def test_cancel_while_a_message_is_in_flight_stops_the_batch_once_it_is_marked(p
 
     assert mailer.accepted == [people[0].email, people[1].email]
     assert statuses(task)[people[1].email] == Delivery.SENT  # it did leave: the ledger says so
-    assert [statuses(task)[person.email] for person in people[2:4]] == [Delivery.SKIPPED] * 2
+    assert [statuses(task)[person.email] for person in people[2:4]] == [Delivery.CANCELLED] * 2
     task.refresh_from_db()
-    assert (task.state, task.sent, task.skipped) == (SendTask.REVOKED, 2, 8)
+    assert (task.state, task.sent, task.skipped, task.cancelled) == (SendTask.REVOKED, 2, 0, 8)
 
 
 def test_several_sweeps_queue_a_stuck_start_once(people, monkeypatch):

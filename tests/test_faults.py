@@ -42,7 +42,7 @@ def test_temporary_failures_for_a_while_then_everyone_once(start_worker, smtp_se
 
     assert Counter(smtp_server.recipients()) == Counter({person.email: 1 for person in people})
     assert task.state == SendTask.SUCCESS
-    assert api.counts(task) == {"total": 100, "sent": 100, "failed": 0, "skipped": 0, "suppressed": 0}
+    assert api.counts(task) == {"total": 100, "sent": 100, "failed": 0, "skipped": 0, "suppressed": 0, "cancelled": 0}
 
 
 def test_temporary_failure_is_recorded_on_the_row_that_met_it(start_worker, smtp_server, learners):
@@ -71,7 +71,7 @@ def test_refused_recipients_fail_with_the_server_reply_and_the_rest_are_delivere
     assert {row.user.email for row in failed} == refused
     assert all("550 5.1.1 No such user here" in row.last_error for row in failed)
     assert (task.state, api.counts(task)) == (
-        SendTask.SUCCESS, {"total": 100, "sent": 98, "failed": 2, "skipped": 0, "suppressed": 0})
+        SendTask.SUCCESS, {"total": 100, "sent": 98, "failed": 2, "skipped": 0, "suppressed": 0, "cancelled": 0})
 
 
 def test_dropped_connection_mid_batch_reconnects_and_goes_on(start_worker, smtp_server, learners):
@@ -100,7 +100,7 @@ def test_refused_sender_fails_the_send_with_a_clear_reason(start_worker, smtp_se
     assert task.state == SendTask.FAILURE
     assert "530 5.7.0 Authentication required" in task.failure_reason
     assert smtp_server.messages == []
-    assert api.counts(task) == {"total": 100, "sent": 0, "failed": 100, "skipped": 0, "suppressed": 0}
+    assert api.counts(task) == {"total": 100, "sent": 0, "failed": 100, "skipped": 0, "suppressed": 0, "cancelled": 0}
 
 
 def test_killed_worker_send_is_completed_by_the_next_worker(start_worker, smtp_server):
@@ -119,7 +119,7 @@ def test_killed_worker_send_is_completed_by_the_next_worker(start_worker, smtp_s
     assert set(delivered) == {person.email for person in people}
     assert sum(delivered.values()) - len(delivered) <= 2 * DUPLICATES_PER_KILLED_PROCESS  # two processes killed
     assert task.state == SendTask.SUCCESS
-    assert api.counts(task) == {"total": 2000, "sent": 2000, "failed": 0, "skipped": 0, "suppressed": 0}
+    assert api.counts(task) == {"total": 2000, "sent": 2000, "failed": 0, "skipped": 0, "suppressed": 0, "cancelled": 0}
     assert not Batch.objects.filter(task=task).exclude(state=Batch.DONE).exists()
 
 
@@ -166,7 +166,7 @@ def test_batch_taken_over_while_its_first_owner_waits_on_the_relay_still_mails_e
     assert sum(delivered.values()) - len(delivered) <= 1  # the held learner's second copy at most
     assert task.state == SendTask.SUCCESS
     counts = api.counts(task)
-    assert counts == {"total": 100, "sent": 100, "failed": 0, "skipped": 0, "suppressed": 0}
+    assert counts == {"total": 100, "sent": 100, "failed": 0, "skipped": 0, "suppressed": 0, "cancelled": 0}
     assert not Delivery.objects.filter(task=task, status=Delivery.QUEUED).exists()
 
 

@@ -103,7 +103,7 @@ def test_send_completes_when_redis_restarts_mid_send(start_worker, smtp_server, 
 
     assert Counter(smtp_server.recipients()) == Counter({person.email: 1 for person in people})
     assert task.state == SendTask.SUCCESS
-    assert api.counts(task) == {"total": 300, "sent": 300, "failed": 0, "skipped": 0, "suppressed": 0}
+    assert api.counts(task) == {"total": 300, "sent": 300, "failed": 0, "skipped": 0, "suppressed": 0, "cancelled": 0}
     assert not Batch.objects.filter(task=task).exclude(state=Batch.DONE).exists()
 
 
@@ -145,4 +145,4 @@ def test_batch_recovers_when_the_database_connection_drops_mid_batch(start_worke
     assert killed > 0
     assert duplicates == 0  # the accepted message in flight is still recorded once reconnected
     assert task.state == SendTask.SUCCESS
-    assert api.counts(task) == {"total": 300, "sent": 300, "failed": 0, "skipped": 0, "suppressed": 0}
+    assert api.counts(task) == {"total": 300, "sent": 300, "failed": 0, "skipped": 0, "suppressed": 0, "cancelled": 0}

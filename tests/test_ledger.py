@@ -111,7 +111,7 @@ def test_accepted_messages_are_marked_in_one_statement(task, django_assert_num_q
     with django_assert_num_queries(1):
         assert ledger.mark_all_sent(row_ids) is True
 
-    assert set(Delivery.objects.filter(task=task).values_list("status", flat=True)) == {Delivery.SENT}
+    assert set(Delivery.objects.filter(task=task).values_list("status", "attempts")) == {(Delivery.SENT, 1)}
 
 
 def test_group_with_rows_someone_settled_meanwhile_says_so_and_records_the_truth(task):

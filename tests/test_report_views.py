@@ -167,6 +167,15 @@ def test_history_has_a_line_per_send_of_the_course(staff, client):
     assert line["Duration (seconds)"] == "42"
 
 
+def test_history_counts_the_recipients_a_stopped_send_never_reached_apart(staff, client):
+    send(staff, subject="Stopped", state=SendTask.REVOKED, total=5, sent=2, skipped=1, cancelled=2)
+
+    rows = csv_rows(client.get(f"{COURSE}/emails/history.csv"))
+
+    line = dict(zip(rows[0], rows[1], strict=True))
+    assert (line["Sent"], line["Skipped"], line["Not sent (stopped)"]) == ("2", "1", "2")
+
+
 def test_history_counts_a_running_send_from_its_ledger(staff, client):
     send(staff, state=SendTask.PROGRESS, started_at=timezone.now(),
          recipients=[(factories.learner(), "sent"), (factories.learner(), "queued")])

@@ -29,7 +29,7 @@ def finished_send(people, mailer, client):
 def test_email_detail_counts_and_says_how_many_were_suppressed(client, finished_send):
     body = client.get(f"{COURSE}/emails/{finished_send.email_id}/").json()
 
-    assert body["counts"] == {"total": 10, "sent": 8, "failed": 0, "skipped": 0, "suppressed": 2}
+    assert body["counts"] == {"total": 10, "sent": 8, "failed": 0, "skipped": 0, "suppressed": 2, "cancelled": 0}
     assert body["suppressed_note"] == "2 addresses skipped: bounced or complained before"
 
 

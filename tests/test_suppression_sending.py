@@ -67,7 +67,7 @@ def test_suppressed_addresses_are_counted_apart_from_opt_outs(people, mailer):
     task = sent_after_the_ledger(task)
 
     assert task.state == SendTask.SUCCESS
-    assert api.counts(task) == {"total": 10, "sent": 7, "failed": 0, "skipped": 1, "suppressed": 2}
+    assert api.counts(task) == {"total": 10, "sent": 7, "failed": 0, "skipped": 1, "suppressed": 2, "cancelled": 0}
     assert (task.skipped, task.suppressed) == (1, 2)
 
 

@@ -191,6 +191,9 @@ def test_batch_retried_after_a_temporary_failure_sends_only_the_rest(people, mai
     assert sorted(mailer.accepted) == sorted(p.email for p in people)
     task.refresh_from_db()
     assert (task.state, task.sent) == (SendTask.SUCCESS, 10)
+    # Every sent row made at least one attempt; the retried one made two.
+    assert Delivery.objects.get(task=task, user=people[1]).attempts == 2
+    assert set(Delivery.objects.filter(task=task).exclude(user=people[1]).values_list("attempts", flat=True)) == {1}
 
 
 def test_batch_gives_up_after_the_last_attempt_with_the_last_reply(people, mailer, settings):

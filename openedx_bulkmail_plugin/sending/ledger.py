@@ -10,6 +10,7 @@ import time
 from collections import defaultdict
 
 from django.db import InterfaceError, OperationalError, connection
+from django.db.models import F
 from django.utils import timezone
 
 from .. import platform
@@ -136,7 +137,7 @@ def mark_all_sent(row_ids, now=None):
     if marked == len(row_ids):
         return True
     Delivery.objects.filter(id__in=row_ids).exclude(status__in=Delivery.ACCEPTED_STATUSES).update(
-        status=Delivery.SENT, sent_at=now)
+        status=Delivery.SENT, sent_at=now, attempts=F("attempts") + 1)
     return False
 
 
@@ -144,7 +145,8 @@ def _update_sent(row_ids, now):
     """One hand-written UPDATE: the ORM would rebuild its SQL for every group of rows."""
     quote = connection.ops.quote_name
     sql = (
-        f"UPDATE {quote(Delivery._meta.db_table)} SET {quote('status')} = %s, {quote('sent_at')} = %s "
+        f"UPDATE {quote(Delivery._meta.db_table)} SET {quote('status')} = %s, {quote('sent_at')} = %s, "
+        f"{quote('attempts')} = {quote('attempts')} + 1 "
         f"WHERE {quote('status')} = %s AND {quote('id')} IN ({', '.join(['%s'] * len(row_ids))})"
     )
     with connection.cursor() as cursor:

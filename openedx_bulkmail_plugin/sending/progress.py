@@ -12,7 +12,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..models import Delivery, SendTask
+from ..models import Batch, Delivery, SendTask
 
 # A row the provider later reported bounced or complained was still accepted: it counts as sent.
 STATUS_COUNTS = {
@@ -20,6 +20,7 @@ STATUS_COUNTS = {
     "failed": (Delivery.FAILED,),
     "skipped": (Delivery.SKIPPED,),
     "suppressed": (Delivery.SUPPRESSED,),
+    "cancelled": (Delivery.CANCELLED,),
 }
 STARTABLE = (SendTask.QUEUING, SendTask.PENDING)
 SENDING = (SendTask.STARTED, SendTask.PROGRESS)
@@ -77,11 +78,28 @@ def _ledger_count(statuses):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def counts_are_final(task, now=None):
+    """
+    Whether the counts of ``task`` will not move again.
+
+    A stopped or failed send may still have a message in flight; the batch holding it
+    marks it and freezes the counts once more before it says done. A batch whose worker
+    died (its lease ran out) will never mark anything, so it does not hold the counts open.
+    """
+    if task.state not in SendTask.FINISHED_STATES:
+        return False
+    if task.state == SendTask.SUCCESS:
+        return True
+    return not Batch.objects.filter(
+        task_id=task.id, state=Batch.RUNNING, lease_expires__gt=now or timezone.now()).exists()
+
+
 def counts(task):
     """
-    ``{"total", "sent", "failed", "skipped", "suppressed"}`` of a send.
+    ``{"total", "sent", "failed", "skipped", "suppressed", "cancelled"}`` of a send.
 
-    ``skipped`` counts opt-outs; ``suppressed`` the addresses that bounced or complained before.
+    ``skipped`` counts opt-outs; ``suppressed`` the addresses that bounced or complained
+    before; ``cancelled`` the recipients a stopped send never reached.
 
     Live from the ledger (one GROUP BY on the task's status index) while it runs, so
     progress moves with every message; the frozen figures once it is finished.

@@ -115,7 +115,7 @@ class HistoryCsvView(CsvView):
     def get(self, request, course_id):  # pylint: disable=unused-argument
         header = [_("Email id"), _("Requester"), _("Subject"), _("Send to"), _("Created"), _("Due"), _("Started"),
                   _("Finished"), _("State"), _("Total"), _("Sent"), _("Failed"), _("Skipped"),
-                  _("Suppressed"), _("Duration (seconds)")]
+                  _("Suppressed"), _("Not sent (stopped)"), _("Duration (seconds)")]
         tasks = SendTask.objects.filter(email__course_id=self.course_key).select_related("email", "email__sender")
         presenter = EmailPresenter(self.course_key)
         rows = (history_row(task, presenter) for task in in_id_chunks(tasks))
@@ -133,7 +133,8 @@ def history_row(task, presenter):
         email.id, email.sender.username if email.sender else "", email.subject, presenter.describe(email),
         _iso(email.created),
         _iso(task.due), _iso(task.started_at), _iso(task.finished_at), task.state,
-        counts["total"], counts["sent"], counts["failed"], counts["skipped"], counts["suppressed"], duration,
+        counts["total"], counts["sent"], counts["failed"], counts["skipped"], counts["suppressed"],
+        counts["cancelled"], duration,
     ]
 
 

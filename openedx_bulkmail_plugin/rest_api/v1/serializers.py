@@ -125,6 +125,7 @@ class CountsSerializer(serializers.Serializer):  # pylint: disable=abstract-meth
     failed = serializers.IntegerField()
     skipped = serializers.IntegerField(help_text="Learners who opted out of the course's email.")
     suppressed = serializers.IntegerField(help_text="Addresses skipped because they bounced or complained before.")
+    cancelled = serializers.IntegerField(help_text="Recipients never sent to because the send was stopped.")
 
 
 class EmailSerializer(serializers.Serializer):  # pylint: disable=abstract-method
@@ -152,6 +153,9 @@ class EmailSerializer(serializers.Serializer):  # pylint: disable=abstract-metho
     state = serializers.CharField()
     state_label = serializers.CharField()
     counts = CountsSerializer()
+    counts_final = serializers.BooleanField(
+        help_text="Whether the counts will not change again: false while the send runs, and while a "
+                  "stopped send's last message in flight is still being recorded.")
     failure_reason = serializers.CharField()
     suppressed_note = serializers.CharField(
         help_text='"N addresses skipped: bounced or complained before", or empty when none were.')
@@ -197,6 +201,7 @@ class EmailPresenter:
             "state": task.state,
             "state_label": str(task.get_state_display()),
             "counts": counts,
+            "counts_final": api.counts_are_final(task),
             "failure_reason": task.failure_reason,
             "suppressed_note": skipped_note(counts["suppressed"]),
         }

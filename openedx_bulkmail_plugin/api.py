@@ -3,6 +3,7 @@ The public Python API of course bulk email: what the REST views, the scheduler a
 management commands call. No view or task holds business rules of its own.
 
     validate_content(...)   check what an instructor wrote, naming each bad field
+    check_email(...)        every check create_email makes, and the count, writing nothing
     create_email(...)       write it down and send it now, or schedule it
     start_scheduled(id)     start a scheduled send, once, however many dispatchers try
     cancel_send(task)       stop a running send; what was sent stays sent
@@ -20,6 +21,24 @@ from .sending import leases, ledger, progress
 from .sending.progress import counts_are_final  # noqa: F401  (part of this API)
 from .sending.tasks import queue_start
 from .validation import MAX_SUBJECT_LENGTH, check_reaches_someone, validate_content  # noqa: F401  (part of this API)
+
+
+def check_email(course_key, sender, subject, body, targets, schedule=None, individuals=None, filters=None):
+    """
+    Run every check :func:`create_email` would, and count who it would reach, writing nothing.
+
+    The Email page asks this before its confirmation, so an instructor confirms only a
+    message that can be sent (not one scheduled in the past, or too long), and confirms
+    the count the server will start from.
+
+    Returns:
+        (count, due): how many people the selection reaches now, and the due time in UTC or None.
+    Raises:
+        EmailInvalid: as :func:`create_email` and :func:`.scheduling.validate_email_and_schedule`.
+    """
+    selection, due = scheduling.validate_email_and_schedule(
+        course_key, sender, subject, body, targets, schedule, individuals=individuals, filters=filters)
+    return check_reaches_someone(course_key, selection, sender, count=True), due
 
 
 def create_email(course_key, sender, subject, body, targets, due=None, individuals=None, filters=None):

@@ -5,12 +5,17 @@ The views, the preview, the scheduler's edits and :func:`.api.create_email` all 
 checks, so one rule has one wording wherever it is broken.
 """
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import recipients
 from .conf import bulkmail_settings
 from .errors import EmailInvalid
 
 MAX_SUBJECT_LENGTH = 255
+
+# Said by the Email page before it asks the server, and by the server: one wording per rule.
+SUBJECT_MISSING = gettext_lazy("Enter a subject.")
+BODY_MISSING = gettext_lazy("Enter a message.")
 
 
 def validate_content(course_key, subject, body, targets, requester, individuals=None, filters=None):
@@ -50,7 +55,7 @@ def validate_content(course_key, subject, body, targets, requester, individuals=
 
 def _subject_problem(subject):
     if not isinstance(subject, str) or not subject.strip():
-        return _("Enter a subject.")
+        return str(SUBJECT_MISSING)
     if len(subject) > MAX_SUBJECT_LENGTH:
         return _("The subject can have at most {limit} characters.").format(limit=MAX_SUBJECT_LENGTH)
     if "\r" in subject or "\n" in subject:
@@ -60,24 +65,45 @@ def _subject_problem(subject):
 
 def _body_problem(body):
     if not isinstance(body, str) or not body.strip():
-        return _("Enter a message.")
+        return str(BODY_MISSING)
     limit = bulkmail_settings.MAX_BODY_BYTES
-    if len(body.encode("utf-8")) > limit:
-        return _("The message is too long: at most {limit} bytes.").format(limit=limit)
+    size = len(body.encode("utf-8"))
+    if size > limit:
+        return _("The message is too long: {size}; the limit is {limit}.").format(
+            size=size_in_words(size), limit=size_in_words(limit))
     return None
 
 
-def check_reaches_someone(course_key, selection, sender):
+def size_in_words(size):
+    """
+    A size as an instructor reads it: "1.3 MB", "250 kB", "900 bytes" (decimal units, as mail limits are).
+
+    Rounded down, so a message just over the limit never reads as the limit itself.
+    """
+    for unit, name in ((1_000_000, _("MB")), (1_000, _("kB"))):
+        if size >= unit:
+            tenths = size * 10 // unit
+            number = str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"
+            return f"{number} {name}"
+    return _("{size} bytes").format(size=size)
+
+
+def check_reaches_someone(course_key, selection, sender, count=False):
     """
     Refuse a selection that reaches nobody right now, rather than queue a send of nothing.
 
+    Returns:
+        int or None: how many people it reaches when ``count`` is asked (a full count
+        costs more than finding one person, so only the confirmation asks for it).
     Raises:
         EmailInvalid: under ``targets``.
     """
     reached = recipients.recipients_queryset(
         course_key, selection.targets, sender, selection.individuals, selection.filters)
-    if not reached.exists():
+    number = reached.count() if count else None
+    if not (number if count else reached.exists()):
         message = _("Nobody would receive this email: the selected groups are empty.")
         if selection.filters:
             message = _("Nobody would receive this email: no one selected meets the filters.")
         raise EmailInvalid({"targets": message})
+    return number

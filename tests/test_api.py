@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from openedx_bulkmail_plugin import api
+from openedx_bulkmail_plugin import api, validation
 from openedx_bulkmail_plugin.models import Batch, CourseEmail, Delivery, SendTask
 from openedx_bulkmail_plugin.sending import progress, tasks
 from tests import factories
@@ -65,6 +65,20 @@ def test_missing_body_is_refused(sender, body):
 def test_body_over_the_size_limit_is_refused(sender, settings):
     settings.BULKMAIL_MAX_BODY_BYTES = 10
     assert set(invalid_fields(sender, body="<p>é" + "x" * 4 + "</p>")) == {"body"}
+
+
+def test_body_over_the_size_limit_is_explained_in_megabytes(sender, settings):
+    settings.BULKMAIL_MAX_BODY_BYTES = 1_000_000
+    problem = invalid_fields(sender, body="<p>" + "x" * 1_300_000 + "</p>")["body"]
+    assert problem == "The message is too long: 1.3 MB; the limit is 1 MB."
+
+
+@pytest.mark.parametrize("size, words", [
+    (999, "999 bytes"), (1_000, "1 kB"), (250_400, "250.4 kB"), (1_000_001, "1 MB"), (1_299_999, "1.2 MB"),
+    (12_000_000, "12 MB"),
+])
+def test_sizes_are_said_in_decimal_units_rounded_down(size, words):
+    assert validation.size_in_words(size) == words
 
 
 def test_unknown_target_is_refused_naming_it(sender):

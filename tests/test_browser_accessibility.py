@@ -165,3 +165,16 @@ def test_details_dialog_of_a_finished_send_meets_wcag_21_aa(open_page, sending, 
     row.get_by_role("button", name="Details: Quiz 2 results").click()
     page.get_by_role("dialog").locator(".bm-facts").wait_for(timeout=STEP)
     assert_no_violations(page)
+
+
+def test_opening_the_link_again_says_already_unsubscribed_and_offers_to_resubscribe(unsubscribe_page, live_server):
+    unsubscribe_page.goto(live_server.url + unsubscribe_page.link)
+    unsubscribe_page.get_by_role("button", name="Unsubscribe").click()
+    unsubscribe_page.get_by_role("heading", name="You are unsubscribed").wait_for()
+
+    unsubscribe_page.goto(live_server.url + unsubscribe_page.link)
+
+    unsubscribe_page.get_by_role("heading", name="You are already unsubscribed from Moon Rocks 101").wait_for()
+    assert unsubscribe_page.get_by_role("button", name="Unsubscribe", exact=True).count() == 0
+    assert unsubscribe_page.get_by_role("button", name="Re-subscribe").is_visible()
+    assert_no_violations(unsubscribe_page)

@@ -141,6 +141,46 @@ def test_body_over_the_size_limit_answers_400_naming_body(client, staff, setting
     assert not CourseEmail.objects.exists()
 
 
+CHECK = f"/api/bulkmail/v1/courses/{factories.COURSE_KEY}/emails/check/"
+
+
+def test_check_answers_the_count_and_writes_nothing(client, staff):  # pylint: disable=unused-argument
+    factories.learner()
+
+    response = post(client, CHECK, new_email(targets=["learners", "myself"]))
+
+    assert response.status_code == 200
+    assert response.json() == {"count": 3, "due": None}
+    assert not CourseEmail.objects.exists()
+
+
+def test_check_of_a_schedule_gives_the_due_time_in_utc(client, staff):  # pylint: disable=unused-argument
+    due = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
+    local = due.astimezone(timezone.get_fixed_timezone(60))
+
+    response = post(client, CHECK, new_email(schedule=local.isoformat()))
+
+    assert response.json()["due"] == due.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_check_refuses_what_create_refuses_naming_every_field(client, staff):  # pylint: disable=unused-argument
+    past = (timezone.now() - timedelta(days=1)).isoformat()
+    payload = new_email(subject="", body="<p>" + "x" * 2_000_000 + "</p>", schedule=past)
+
+    checked, created = post(client, CHECK, payload), post(client, BASE, payload)
+
+    assert (checked.status_code, created.status_code) == (400, 400)
+    assert checked.json() == created.json()
+    assert set(checked.json()) == {"subject", "body", "schedule"}
+    assert not CourseEmail.objects.exists()
+
+
+def test_check_refuses_a_selection_that_reaches_nobody(client, staff):  # pylint: disable=unused-argument
+    response = post(client, CHECK, new_email(targets=["track:verified"]))
+    assert response.status_code == 400
+    assert "Nobody would receive this email" in str(response.json()["targets"])
+
+
 def test_missing_field_answers_400_naming_it(client, staff):  # pylint: disable=unused-argument
     payload = new_email()
     del payload["body"]
@@ -339,8 +379,14 @@ def test_delete_of_a_scheduled_email_revokes_it_and_keeps_it_in_history(client, 
     task = send_task(SendTask.SCHEDULED)
     response = client.delete(detail_url(task.email_id))
     assert response.status_code == 200
-    assert response.json()["state"] == "REVOKED"
+    assert (response.json()["state"], response.json()["state_label"]) == ("REVOKED", "Deleted before sending")
     assert [email["id"] for email in client.get(BASE).json()["results"]] == [task.email_id]
+
+
+def test_a_stopped_send_keeps_the_revoked_label(client, staff):  # pylint: disable=unused-argument
+    task = send_task(SendTask.REVOKED)
+    SendTask.objects.filter(id=task.id).update(started_at=timezone.now())
+    assert client.get(detail_url(task.email_id)).json()["state_label"] == "Revoked"
 
 
 def test_delete_of_a_started_email_answers_409_with_its_state(client, staff):  # pylint: disable=unused-argument

@@ -8,6 +8,9 @@ strings are found by ``makemessages`` like any other Python string. Placeholders
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ..recipients import EmptySelection
+from ..validation import BODY_MISSING, SUBJECT_MISSING
+
 # A number that falls in each plural category of the browser's Intl.PluralRules, for the
 # languages Open edX is translated into; the script picks the form by the live count.
 PLURAL_SAMPLES = {"zero": 0, "one": 1, "two": 2, "few": 3, "many": 11, "other": 100}
@@ -38,18 +41,19 @@ def _compose_strings():
         "subjectLabel": _("Subject:"),
         "linkPrompt": _("Address of the link (https://...)"),
         "loadingGroups": _("Loading recipient groups..."),
-        "totalNone": _("Select at least one recipient group or name a learner."),
+        "totalNone": _("Nobody is selected yet."),
         "totalCounting": _("Counting recipients..."),
         "timeZoneNote": _("Times are in your time zone, %(zone)s."),
         "sendButton": _("Send now"),
         "scheduleButton": _("Schedule"),
         "saveChanges": _("Save changes"),
-        "needSubject": _("Write a subject."),
-        "needBody": _("Write a message."),
-        "needTargets": _("Select at least one recipient group or name a learner."),
+        "needSubject": str(SUBJECT_MISSING),
+        "needBody": str(BODY_MISSING),
+        "needTargets": str(EmptySelection()),
         "needSchedule": _("Choose the date and the time to send the email."),
         "fixFields": _("Please correct the fields marked below."),
         "sendingNotice": _("Your email is being sent. Follow its progress under Message history."),
+        "finishedNotice": _("\u201c%(subject)s\u201d: %(state)s. %(counts)s."),
         "scheduledNotice": _("Your email is scheduled for %(when)s."),
         "savedNotice": _("Your changes to the scheduled email are saved."),
         "testNotice": _("A test copy is on its way to your own address."),
@@ -106,9 +110,14 @@ def _list_strings():
         "detailsButton": _("Details"),
         "cancelSendButton": _("Stop sending"),
         "dueText": _("Due %(when)s"),
-        "countsText": _("%(sent)s sent, %(failed)s failed, %(skipped)s skipped of %(total)s"),
-        "countsWithSuppressedText": _(
-            "%(sent)s sent, %(failed)s failed, %(skipped)s skipped, %(suppressed)s suppressed of %(total)s"),
+        "countsText": _("%(counts)s of %(total)s"),
+        "countsSeparator": _(", "),
+        "countSent": _("%(count)s sent"),
+        "countFailed": _("%(count)s failed"),
+        "countSkipped": _("%(count)s skipped"),
+        "countSuppressed": _("%(count)s suppressed"),
+        "countCancelled": _("%(count)s not sent: stopped"),
+        "preparingText": _("Preparing the recipient list\u2026"),
         "suppressedLabel": _("Bounced or complained before"),
         "progressLabel": _("Progress of \u201c%(subject)s\u201d"),
         "stateAnnouncement": _("\u201c%(subject)s\u201d: %(state)s. %(counts)s."),

@@ -16,12 +16,14 @@ from ... import api, scheduling
 from ...models import CourseEmail, SendTask
 from .base import CoursePagination, CourseView, extend_schema, find_course_email
 from .serializers import (
+    CheckedEmailSerializer,
     ConflictSerializer,
     EmailCreateSerializer,
     EmailEditSerializer,
     EmailPageSerializer,
     EmailPresenter,
     EmailSerializer,
+    utc_text,
 )
 
 STATES = tuple(code for code, _label in SendTask.STATE_CHOICES)
@@ -99,6 +101,24 @@ class EmailsView(CourseView):
         except api.EmailInvalid as invalid:
             raise ValidationError(invalid.errors) from invalid
         return Response(EmailPresenter(self.course_key).present(task.email), status=status.HTTP_201_CREATED)
+
+
+class EmailCheckView(CourseView):
+    """Every check of sending an email, and who it would reach, with nothing written or sent."""
+
+    sending_methods = ("POST",)
+
+    @extend_schema(request=EmailCreateSerializer, responses=CheckedEmailSerializer,
+                   summary="Check an email as sending it would, without sending: 200 with the count, or 400")
+    def post(self, request, course_id):  # pylint: disable=unused-argument
+        data = valid_request(EmailCreateSerializer, request)
+        try:
+            count, due = api.check_email(
+                self.course_key, request.user, data["subject"], data["body"], data.get("targets", []),
+                data.get("schedule"), individuals=data.get("individuals"), filters=data.get("filters"))
+        except api.EmailInvalid as invalid:
+            raise ValidationError(invalid.errors) from invalid
+        return Response({"count": count, "due": utc_text(due)})
 
 
 class EmailDetailView(CourseView):

@@ -97,6 +97,11 @@ class EmailCreateSerializer(SelectionSerializer):  # pylint: disable=abstract-me
         help_text="When to send: ISO-8601 with a UTC offset. Absent or null: send now.")
 
 
+class CheckedEmailSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    count = serializers.IntegerField(help_text="People the email would reach if it were sent now, each once.")
+    due = serializers.DateTimeField(allow_null=True, help_text="When it would be sent (UTC); null: at once.")
+
+
 class EmailEditSerializer(SelectionSerializer):  # pylint: disable=abstract-method
     subject = _text_field(required=False)
     body = _text_field(required=False)
@@ -151,7 +156,9 @@ class EmailSerializer(serializers.Serializer):  # pylint: disable=abstract-metho
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
     state = serializers.CharField()
-    state_label = serializers.CharField()
+    state_label = serializers.CharField(
+        help_text="The state in the instructor's words; a scheduled email deleted before its time "
+                  "is REVOKED and reads \"Deleted before sending\".")
     counts = CountsSerializer()
     counts_final = serializers.BooleanField(
         help_text="Whether the counts will not change again: false while the send runs, and while a "
@@ -199,7 +206,7 @@ class EmailPresenter:
             "started_at": utc_text(task.started_at),
             "finished_at": utc_text(task.finished_at),
             "state": task.state,
-            "state_label": str(task.get_state_display()),
+            "state_label": state_label(task),
             "counts": counts,
             "counts_final": api.counts_are_final(task),
             "failure_reason": task.failure_reason,
@@ -216,6 +223,13 @@ class EmailPresenter:
         if sender.pk not in self.authors:
             self.authors[sender.pk] = {"username": sender.username, "name": profile_name(sender)}
         return self.authors[sender.pk]
+
+
+def state_label(task):
+    """The state as the instructor reads it: a send revoked before it started was deleted, not stopped."""
+    if task.state == SendTask.REVOKED and task.started_at is None:
+        return _("Deleted before sending")
+    return str(task.get_state_display())
 
 
 def utc_text(moment):

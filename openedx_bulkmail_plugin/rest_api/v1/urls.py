@@ -11,6 +11,7 @@ urlpatterns = [
     re_path(COURSE + r"groups/$", recipient_views.GroupsView.as_view(), name="groups"),
     re_path(COURSE + r"recipients/$", recipient_views.RecipientsView.as_view(), name="recipients"),
     re_path(COURSE + r"emails/$", emails.EmailsView.as_view(), name="emails"),
+    re_path(COURSE + r"emails/check/$", emails.EmailCheckView.as_view(), name="email-check"),
     re_path(COURSE + r"emails/(?P<email_id>\d+)/$", emails.EmailDetailView.as_view(), name="email-detail"),
     re_path(COURSE + r"emails/(?P<email_id>\d+)/cancel/$", emails.EmailCancelView.as_view(), name="email-cancel"),
     re_path(COURSE + r"emails/history\.csv$", report_views.HistoryCsvView.as_view(), name="email-history-csv"),

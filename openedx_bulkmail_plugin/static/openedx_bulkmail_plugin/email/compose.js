@@ -104,10 +104,14 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
     reflectMode();
   }
 
+  /**
+   * Ask the server to check the message as sending would, then confirm what it counted.
+   * A refusal (a time in the past, a message too long) is shown before any dialog, so the
+   * instructor never confirms something that cannot be sent.
+   */
   async function confirmSend(message) {
     if (editing) return true;
-    const {targets, individuals, filters} = message;
-    const people = await selection.count({targets, individuals, filters});
+    const people = (await api.post('emails/check/', message)).count;
     if (message.schedule) {
       return dialogs.confirm({
         heading: t('confirmScheduleHeading'),
@@ -125,12 +129,11 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
   async function save(message) {
     if (editing) {
       await api.patch(`emails/${editing.id}/`, message);
-      return t('savedNotice');
+      return {notice: t('savedNotice')};
     }
     const created = await api.post('emails/', message);
-    return created.state === 'SCHEDULED'
-      ? t('scheduledNotice', {when: t.moment(created.due)})
-      : t('sendingNotice');
+    if (created.state === 'SCHEDULED') return {notice: t('scheduledNotice', {when: t.moment(created.due)})};
+    return {notice: t('sendingNotice'), about: `email:${created.id}`};
   }
 
   async function onSubmit(event) {
@@ -147,9 +150,9 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
     try {
       if (!(await confirmSend(message))) return;
       hold(submit, true);
-      const notice = await save(message);
+      const {notice, about} = await save(message);
       reset();
-      notices.success(notice);
+      notices.success(notice, about);
       onChange();
     } catch (error) {
       reportFailure(error);
@@ -170,8 +173,8 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
     }
     hold(button, true);
     try {
-      await api.post('emails/', message);
-      notices.success(t('testNotice'));
+      const created = await api.post('emails/', message);
+      notices.success(t('testNotice'), `email:${created.id}`);
       onChange();
     } catch (error) {
       reportFailure(error);

@@ -1,15 +1,15 @@
 /**
  * Every message of the course, newest first: its state, a live progress bar while it
- * sends (polled every couple of seconds), Cancel while it runs, and its details with
- * the recipients it failed to reach.
+ * sends (polled every couple of seconds, and after a stop until its counts are final),
+ * Cancel while it runs, and its details with the recipients it failed to reach.
  */
 import {el, hold, isHeld, keepingFocus, replaceChildren} from './dom.js';
-import {badge, countsText, isRunning, progressBar} from './progress.js';
+import {badge, countsText, doneCount, isRunning, isSettling, progressBar} from './progress.js';
 import {authorName, targetLabels} from './scheduled.js';
 
 const PAGE_SIZE = 20;
 
-export function createHistory(root, {api, t, notices, dialogs, pollMilliseconds, onScheduleChange}) {
+export function createHistory(root, {api, t, notices, dialogs, pollMilliseconds, onScheduleChange, onFinished}) {
   const rows = root.querySelector('[data-history-rows]');
   const table = rows.closest('table');
   const empty = root.querySelector('[data-history-empty]');
@@ -20,14 +20,13 @@ export function createHistory(root, {api, t, notices, dialogs, pollMilliseconds,
   let timer = null;
 
   function isActive(email) {
-    return isRunning(email) || (email.state === 'SCHEDULED' && email.due && new Date(email.due) <= new Date());
+    return isSettling(email) || (email.state === 'SCHEDULED' && email.due && new Date(email.due) <= new Date());
   }
 
   /** Which quarter of a running send is done (0 to 3), so progress is said every 25%. */
   function quarter(email) {
-    const {total, sent, failed, skipped} = email.counts;
-    const done = sent + failed + skipped + (email.counts.suppressed || 0);
-    return total ? Math.min(3, Math.floor((4 * done) / total)) : 0;
+    const {total} = email.counts;
+    return total ? Math.min(3, Math.floor((4 * doneCount(email)) / total)) : 0;
   }
 
   function announceChange(before, email) {
@@ -35,6 +34,7 @@ export function createHistory(root, {api, t, notices, dialogs, pollMilliseconds,
     const counts = countsText(email, t);
     if (before.state !== email.state) {
       notices.announce(t('stateAnnouncement', {subject: email.subject, state: email.state_label, counts}));
+      if (!isRunning(email)) onFinished(email, counts);
     } else if (isRunning(email) && quarter(email) > quarter(before)) {
       notices.announce(t('progressAnnouncement', {subject: email.subject, counts}));
     }
@@ -77,7 +77,7 @@ export function createHistory(root, {api, t, notices, dialogs, pollMilliseconds,
     cells[1].textContent = targetLabels(email);
     replaceChildren(cells[2], t.moment(email.created), el('br'), el('span', {class: 'bm-muted'}, authorName(email)));
     replaceChildren(cells[3], badge(email));
-    const neverStarted = email.state === 'SCHEDULED' || (email.state === 'REVOKED' && !email.counts.total);
+    const neverStarted = email.state === 'SCHEDULED' || (email.state === 'REVOKED' && !email.started_at);
     replaceChildren(cells[4], neverStarted
       ? el('span', {class: 'bm-muted'}, email.due ? t('dueText', {when: t.moment(email.due)}) : '')
       : progressBar(email, t));

@@ -38,6 +38,9 @@ function start() {
   scheduled = createScheduledTable(root, {...services, compose, onChange: reloadLists});
   history = createHistory(root, {
     ...services, pollMilliseconds: config.pollMilliseconds, onScheduleChange: () => scheduled.load(),
+    onFinished: (email, counts) => notices.replace(`email:${email.id}`, t('finishedNotice', {
+      subject: email.subject, state: email.state_label, counts,
+    })),
   });
 
   Promise.all([compose.load(), reloadLists()]).finally(() => {

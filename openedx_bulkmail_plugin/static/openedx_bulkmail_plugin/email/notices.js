@@ -9,17 +9,25 @@ export function createNotices(root, t) {
   // either is announced: a region that gets its role and its text at once often is not.
   const banners = {success: root.querySelector('[data-notice="success"]'), error: root.querySelector('[data-notice="error"]')};
   const announcer = root.querySelector('[data-announcer]');
+  // What the success banner is about (such as "email:12"), so news of it can replace it.
+  let topic = null;
 
-  function show(message, kind) {
+  function show(message, kind, about = null) {
     Object.entries(banners).forEach(([each, banner]) => { if (each !== kind) banner.textContent = ''; });
     banners[kind].textContent = message;
+    topic = kind === 'success' ? about : null;
   }
 
   return {
-    success: (message) => show(message, 'success'),
+    success: (message, about) => show(message, 'success', about),
     error: (message) => show(message, 'error'),
+    /** Replace the success banner with ``message`` if it still speaks of ``about``; else nothing. */
+    replace(about, message) {
+      if (topic === about && banners.success.textContent) show(message, 'success', about);
+    },
     clear() {
       Object.values(banners).forEach((banner) => { banner.textContent = ''; });
+      topic = null;
     },
     announce(message) {
       announcer.textContent = '';

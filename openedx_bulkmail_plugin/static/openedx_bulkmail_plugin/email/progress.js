@@ -1,25 +1,51 @@
 /**
- * A send's state badge and its progress bar with sent, failed, skipped and suppressed counts.
+ * A send's state badge and its progress bar: sent, failed, skipped (opted out), suppressed
+ * (bounced before) and, for a stopped send, the recipients it never reached.
  */
 import {el} from './dom.js';
 
 export const RUNNING_STATES = ['QUEUING', 'PENDING', 'STARTED', 'PROGRESS'];
+// Before PROGRESS the ledger is still being written: its total is not the send's yet.
+const PREPARING_STATES = ['QUEUING', 'PENDING', 'STARTED'];
+const PARTS = [
+  ['sent', 'countSent'], ['failed', 'countFailed'], ['skipped', 'countSkipped'],
+  ['suppressed', 'countSuppressed'], ['cancelled', 'countCancelled'],
+];
+// Always said, even at zero; the others only when something fell into them.
+const ALWAYS_SAID = ['sent', 'failed', 'skipped'];
 
 export function isRunning(email) {
   return RUNNING_STATES.includes(email.state);
+}
+
+export function isPreparing(email) {
+  return PREPARING_STATES.includes(email.state);
+}
+
+/** Whether the page should keep asking about this send: its counts may still move. */
+export function isSettling(email) {
+  return isRunning(email) || email.counts_final === false;
 }
 
 export function badge(email) {
   return el('span', {class: `bm-badge bm-badge--${email.state.toLowerCase()}`}, email.state_label);
 }
 
+function count(email, kind) {
+  return email.counts[kind] || 0;
+}
+
+/** Recipients whose outcome is known, so the bar and the announcements agree. */
+export function doneCount(email) {
+  return PARTS.reduce((sum, [kind]) => sum + count(email, kind), 0);
+}
+
 export function countsText(email, t) {
-  const {total, sent, failed, skipped} = email.counts;
-  const suppressed = email.counts.suppressed || 0;
-  return t(suppressed ? 'countsWithSuppressedText' : 'countsText', {
-    sent: t.number(sent), failed: t.number(failed), skipped: t.number(skipped),
-    suppressed: t.number(suppressed), total: t.number(total),
-  });
+  if (isPreparing(email)) return t('preparingText');
+  const parts = PARTS
+    .filter(([kind]) => ALWAYS_SAID.includes(kind) || count(email, kind))
+    .map(([kind, key]) => t(key, {count: t.number(count(email, kind))}));
+  return t('countsText', {counts: parts.join(t('countsSeparator')), total: t.number(email.counts.total)});
 }
 
 function segment(kind, part, total) {
@@ -29,19 +55,18 @@ function segment(kind, part, total) {
 }
 
 export function progressBar(email, t) {
-  const {total, sent, failed, skipped} = email.counts;
-  const suppressed = email.counts.suppressed || 0;
-  const done = sent + failed + skipped + suppressed;
+  const {total} = email.counts;
+  const preparing = isPreparing(email);
+  const bar = {
+    class: 'bm-progress',
+    role: 'progressbar',
+    'aria-label': t('progressLabel', {subject: email.subject}),
+    'aria-valuetext': countsText(email, t),
+  };
+  if (!preparing) {
+    Object.assign(bar, {'aria-valuemin': 0, 'aria-valuemax': total, 'aria-valuenow': Math.min(doneCount(email), total)});
+  }
   return el('div', {class: 'bm-progress-block'},
-    el('div', {
-      class: 'bm-progress',
-      role: 'progressbar',
-      'aria-label': t('progressLabel', {subject: email.subject}),
-      'aria-valuemin': 0,
-      'aria-valuemax': total,
-      'aria-valuenow': Math.min(done, total),
-      'aria-valuetext': countsText(email, t),
-    }, segment('sent', sent, total), segment('failed', failed, total), segment('skipped', skipped, total),
-      segment('suppressed', suppressed, total)),
+    el('div', bar, preparing ? [] : PARTS.map(([kind]) => segment(kind, count(email, kind), total))),
     el('p', {class: 'bm-counts'}, countsText(email, t)));
 }

@@ -113,10 +113,6 @@ export function createSelection(root, {api, t, notices, dialogs}) {
     },
     current,
     isEmpty,
-    /** How many people the selection reaches, asked afresh (for the confirmation). */
-    async count(selection = current()) {
-      return (await preview(selection)).count;
-    },
     missing: () => individuals.missing(),
     set({targets = [], individuals: named = [], filters: chosen = {}} = {}) {
       groups.select(targets);

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="demo/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
+    path("courses/<str:course_id>/course/", views.course_home, name="course-home"),
     path("mailbox/", views.mailbox_list, name="mailbox"),
     path("mailbox/<str:key>/", views.mailbox_message, name="mailbox-message"),
     path("admin/", admin.site.urls),

@@ -189,5 +189,5 @@ class Seeder:
             "  staff         course Staff                   -> can send email",
             "  admin         global staff (Django admin)    -> can send email",
             "  learner001    an ordinary learner            -> gets a 403 on the Email page",
-            f"Email page: /bulkmail/courses/{DEMO_COURSE}/   Mailbox: /mailbox/",
+            f"Email page: /bulkmail/courses/{DEMO_COURSE}/   Mailbox (course team): /mailbox/",
         ])

@@ -10,6 +10,7 @@ import pytest
 from django.utils import translation
 from edx_ace import presentation
 
+from openedx_bulkmail_plugin.dashboard.catalog import page_strings
 from openedx_bulkmail_plugin.sending.channel import BulkMailEmailChannel
 from openedx_bulkmail_plugin.sending.message import build_message
 from openedx_bulkmail_plugin.unsubscribe.tokens import make_token
@@ -48,6 +49,21 @@ def test_email_page_is_in_the_dummy_language(staff_client):
     # The script's strings come from the server's catalogue in the page's language.
     assert json.dumps(in_eo("Send an email"))[1:-1] in page
     assert "Send an email" not in page
+
+
+def test_every_string_of_the_page_script_is_in_the_shipped_catalogue():
+    """A page string added without regenerating the catalogues fails here (see the Makefile's i18n targets)."""
+    def texts(strings):
+        for value in strings.values():
+            yield from (value.values() if isinstance(value, dict) else [value])
+
+    with translation.override("en"):
+        english = list(texts(page_strings()))
+    with translation.override("eo"):
+        dummy = list(texts(page_strings()))
+    untranslated = [text for text, translated in zip(english, dummy, strict=True)
+                    if text == translated and text.strip(", ")]
+    assert untranslated == []
 
 
 def test_course_email_is_in_the_course_language():

@@ -53,7 +53,7 @@ def _compose_strings():
         "needSchedule": _("Choose the date and the time to send the email."),
         "fixFields": _("Please correct the fields marked below."),
         "sendingNotice": _("Your email is being sent. Follow its progress under Message history."),
-        "finishedNotice": _("\u201c%(subject)s\u201d: %(state)s. %(counts)s."),
+        "finishedNotice": _("“%(subject)s”: %(state)s. %(counts)s."),
         "scheduledNotice": _("Your email is scheduled for %(when)s."),
         "savedNotice": _("Your changes to the scheduled email are saved."),
         "testNotice": _("A test copy is on its way to your own address."),
@@ -70,7 +70,7 @@ def _selection_strings():
         "removeLearner": _("Remove %(entry)s"),
         "learnerRemoved": _("%(entry)s removed."),
         "tooManyLearners": _("Name at most %(limit)s learners at once."),
-        "removeNotFound": _("Remove the learners marked \u201cnot found\u201d: they are not enrolled in "
+        "removeNotFound": _("Remove the learners marked “not found”: they are not enrolled in "
                             "this course or on its team."),
         "csvNotText": _("%(file)s is not a text file. Choose a CSV file saved as text (UTF-8)."),
         "csvNoColumn": _("%(file)s has no usable column. Use one column, or a column headed username or email."),
@@ -117,13 +117,13 @@ def _list_strings():
         "countSkipped": _("%(count)s skipped"),
         "countSuppressed": _("%(count)s suppressed"),
         "countCancelled": _("%(count)s not sent: stopped"),
-        "preparingText": _("Preparing the recipient list\u2026"),
+        "preparingText": _("Preparing the recipient list…"),
         "suppressedLabel": _("Bounced or complained before"),
-        "progressLabel": _("Progress of \u201c%(subject)s\u201d"),
-        "stateAnnouncement": _("\u201c%(subject)s\u201d: %(state)s. %(counts)s."),
-        "progressAnnouncement": _("\u201c%(subject)s\u201d: still sending. %(counts)s."),
-        "deletedNotice": _("The scheduled email \u201c%(subject)s\u201d is deleted and will not be sent."),
-        "cancelledNotice": _("Sending of \u201c%(subject)s\u201d is stopped."),
+        "progressLabel": _("Progress of “%(subject)s”"),
+        "stateAnnouncement": _("“%(subject)s”: %(state)s. %(counts)s."),
+        "progressAnnouncement": _("“%(subject)s”: still sending. %(counts)s."),
+        "deletedNotice": _("The scheduled email “%(subject)s” is deleted and will not be sent."),
+        "cancelledNotice": _("Sending of “%(subject)s” is stopped."),
         "createdLabel": _("Submitted"),
         "startedLabel": _("Started"),
         "finishedLabel": _("Finished"),
@@ -141,10 +141,10 @@ def _dialog_strings():
         "detailsHeading": _("Email details"),
         "messageFrameTitle": _("The message as recipients see it"),
         "deleteHeading": _("Delete this scheduled email?"),
-        "deleteQuestion": _("\u201c%(subject)s\u201d, due %(when)s, will not be sent."),
+        "deleteQuestion": _("“%(subject)s”, due %(when)s, will not be sent."),
         "cancelSendHeading": _("Stop sending this email?"),
         "cancelSendQuestion": _(
-            "Recipients who have not received \u201c%(subject)s\u201d yet will not get it. "
+            "Recipients who have not received “%(subject)s” yet will not get it. "
             "This cannot be undone."),
     }
 
@@ -169,8 +169,8 @@ def _counted_strings():
         "notFoundCount": plural_forms(
             "%(count)s named learner was not found.", "%(count)s named learners were not found."),
         "confirmSend": plural_forms(
-            "\u201c%(subject)s\u201d will be sent now to %(count)s person.",
-            "\u201c%(subject)s\u201d will be sent now to %(count)s people."),
+            "“%(subject)s” will be sent now to %(count)s person.",
+            "“%(subject)s” will be sent now to %(count)s people."),
         "confirmSchedule": plural_forms(
             "The email will be sent to %(count)s person on %(when)s.",
             "The email will be sent to %(count)s people on %(when)s."),

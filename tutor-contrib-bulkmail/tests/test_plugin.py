@@ -117,6 +117,27 @@ def test_extra_setting_that_is_no_setting_name_stops_config_save(enabled):
     assert "'from email' is not a setting name" in result.stderr + result.stdout
 
 
+def anymail_setting_in(settings_text, before=None):
+    """Run the rendered ANYMAIL line over an LMS that already set ``before``; the resulting ANYMAIL."""
+    lines = [line for line in settings_text.splitlines() if line.startswith("ANYMAIL = ")]
+    namespace = {} if before is None else {"ANYMAIL": dict(before)}
+    exec("\n".join(lines), namespace)  # pylint: disable=exec-used
+    return namespace.get("ANYMAIL")
+
+
+def test_no_anymail_setting_by_default(enabled):
+    assert anymail_setting_in(enabled.read(LMS_SETTINGS)) is None
+
+
+def test_webhook_secret_joins_the_anymail_setting_the_lms_already_has(enabled):
+    enabled.tutor("config", "save", "--set", 'BULKMAIL_ANYMAIL={"WEBHOOK_SECRET": "bulkmail:s3cret"}')
+    text = enabled.read(LMS_SETTINGS)
+
+    assert anymail_setting_in(text) == {"WEBHOOK_SECRET": "bulkmail:s3cret"}
+    assert anymail_setting_in(text, before={"SENDGRID_API_KEY": "key"}) == {
+        "SENDGRID_API_KEY": "key", "WEBHOOK_SECRET": "bulkmail:s3cret"}
+
+
 def test_lms_worker_consumes_tutor_queues_and_the_bulkmail_queue(enabled, baseline):
     tutor_queues = queues_of(baseline.lms_worker_command())
     assert queues_of(enabled.lms_worker_command()) == [tutor_queues[0] + [DEFAULT_QUEUE]]
@@ -251,12 +272,13 @@ def test_disabling_leaves_no_trace_in_the_environment(enabled):
     enabled.tutor(
         "config", "save", "--set", "BULKMAIL_DEDICATED_WORKER=true",
         "--set", 'BULKMAIL_EXTRA_SETTINGS={"FROM_EMAIL": "course-mail@example.com"}',
+        "--set", 'BULKMAIL_ANYMAIL={"WEBHOOK_SECRET": "hooks:s3cret"}',
     )
     enabled.tutor("plugins", "disable", "bulkmail")
     enabled.tutor("config", "save")
     mentions = [
         str(path) for path in enabled.rendered_files()
-        if "bulkmail" in path.read_text(encoding="utf-8", errors="replace").lower()
+        if re.search("bulkmail|hooks:s3cret", path.read_text(encoding="utf-8", errors="replace"), re.IGNORECASE)
     ]
     assert mentions == []
 

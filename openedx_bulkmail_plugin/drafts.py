@@ -103,6 +103,8 @@ def send_draft(email, sender, version=None, schedule=None):
     Raises:
         EmailInvalid, DraftConflict, WrongState.
     """
+    if email.send_task.state != SendTask.DRAFT:
+        raise WrongState(email.send_task.state)
     if version is not None and version != email.version:
         raise _conflict(email.pk)
     selection, due = scheduling.validate_email_and_schedule(

@@ -176,5 +176,8 @@ def _wrong_state(email_id):
 
 
 def _conflict(email_id):
-    current = CourseEmail.objects.select_related("modified_by").get(pk=email_id)
+    """DraftConflict describing the draft as saved now; WrongState(None) if it was deleted meanwhile."""
+    current = CourseEmail.objects.select_related("modified_by").filter(pk=email_id).first()
+    if current is None:
+        return WrongState(None)
     return DraftConflict(current.version, current.modified_by, current.modified)

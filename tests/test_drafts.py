@@ -246,3 +246,13 @@ def test_a_start_message_for_a_draft_writes_no_ledger(author):
     assert SendTask.objects.get(email=email).state == SendTask.DRAFT
     assert not Delivery.objects.exists()
     assert progress.revoke(email.send_task.id) is False
+
+
+def test_editing_a_draft_a_colleague_deleted_meanwhile_says_it_is_gone(author):
+    email = draft(author)
+    CourseEmail.objects.filter(pk=email.pk).delete()
+
+    with pytest.raises(api.WrongState) as refused:
+        api.edit_draft(email, author, 1, subject="Too late")
+
+    assert refused.value.state is None

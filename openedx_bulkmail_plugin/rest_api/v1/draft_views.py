@@ -10,7 +10,7 @@ with who changed the draft and when, so the page can say "changed by X at T: rel
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from ... import api
@@ -97,7 +97,12 @@ def conflict(changed):
 
 
 def state_conflict(state):
-    """409 with the email's state, in the email views' words (imported late: they import this module)."""
+    """
+    409 with the email's state, in the email views' words (imported late: they import this
+    module); 404 when the draft was deleted while the request was on its way (no state).
+    """
+    if state is None:
+        raise NotFound(_("This draft no longer exists."))
     from .emails import conflict as email_conflict  # pylint: disable=import-outside-toplevel
     return email_conflict(state)
 

@@ -9,17 +9,29 @@ management commands call. No view or task holds business rules of its own.
     cancel_send(task)       stop a running send; what was sent stays sent
     counts(task)            total, sent, failed, skipped...: live while it runs
     counts_are_final(task)  whether those counts will not move again
+
+Drafts (:mod:`.drafts`), course templates (:mod:`.course_templates`) and the once-a-week
+guard (:mod:`.recipients.recent`) have modules of their own; their public functions are
+re-exported here, so callers still need only this module.
 """
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import scheduling
-from .errors import EmailInvalid, WrongState  # noqa: F401  (part of this API)
+from .course_templates import (  # noqa: F401  (part of this API)
+    create_template,
+    delete_template,
+    edit_template,
+    export_templates,
+    import_templates,
+)
+from .drafts import delete_draft, edit_draft, save_draft, send_draft  # noqa: F401  (part of this API)
+from .errors import DraftConflict, EmailInvalid, TemplateInvalid, WrongState  # noqa: F401  (part of this API)
 from .models import CourseEmail, Delivery, SendTask
+from .recipients.recent import recent_emails  # noqa: F401  (part of this API)
 from .scheduling import start_scheduled  # noqa: F401  (part of this API)
 from .sending import leases, ledger, progress
 from .sending.progress import counts_are_final  # noqa: F401  (part of this API)
-from .sending.tasks import queue_start
 from .validation import MAX_SUBJECT_LENGTH, check_reaches_someone, validate_content  # noqa: F401  (part of this API)
 
 
@@ -63,10 +75,7 @@ def create_email(course_key, sender, subject, body, targets, due=None, individua
             targets=selection.targets, individuals=selection.individuals, filters=selection.filters)
         state = SendTask.SCHEDULED if due is not None else SendTask.QUEUING
         task = SendTask.objects.create(email=email, state=state, due=due)
-        if due is not None:
-            scheduling.watch(task)
-        else:
-            transaction.on_commit(lambda: queue_start(task.id, from_state=SendTask.QUEUING))
+        scheduling.launch(task)
     return task
 
 

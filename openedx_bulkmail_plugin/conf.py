@@ -180,6 +180,21 @@ DEFAULTS = {
         "or complained.",
         minimum=0,
     ),
+    "RECENT_EMAILS_WINDOW_DAYS": Setting(
+        7, (int,),
+        "The once-a-week guard: before a send, the Email page counts the emails of the same "
+        "course that learners of the selection got, or are scheduled to get, within this many "
+        "days before or after it.",
+        minimum=1,
+    ),
+    "RECENT_EMAILS_WARN_AT": Setting(
+        1, (int,),
+        "The Email page warns when some learner of the selection already has at least this "
+        "many other emails of the course in the window. 1 follows the Open edX guide (at most "
+        "one email a week): the send being written would be the second. None or 0 switches "
+        "the guard off. It only ever warns; it never blocks a send.",
+        allow_none=True, minimum=0,
+    ),
     "REQUIRE_COURSE_AUTHORIZATION": Setting(
         False, (bool,),
         "When True, a course may send only after an admin authorized it (Django admin, "

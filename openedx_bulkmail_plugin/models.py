@@ -37,6 +37,14 @@ class CourseEmail(models.Model):
         help_text=_("Conditions every learner selected must meet, such as {\"passed\": false}."))
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     modified = models.DateTimeField(auto_now=True)
+    modified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Who saved it last (a draft is shared by the course team)."),
+    )
+    version = models.PositiveIntegerField(
+        default=1,
+        help_text=_("Goes up by one at every save of a draft, so a save made from an older copy is refused."),
+    )
 
     class Meta:
         ordering = ("-created",)
@@ -52,8 +60,13 @@ class SendTask(models.Model):
     The ledger (:class:`Delivery`) is the truth about who got what; ``sent``, ``failed``,
     ``skipped``, ``suppressed`` and ``cancelled`` are the summary frozen when the send
     settles, so the history report needs no ledger scan.
+
+    A DRAFT is an email written down but neither sent nor scheduled. The engine, the
+    sweep and the scheduler each act only on the states they name, none of which is
+    DRAFT, so a draft goes nowhere until :func:`.drafts.send_draft` moves it out of DRAFT.
     """
 
+    DRAFT = "DRAFT"
     QUEUING = "QUEUING"
     PENDING = "PENDING"
     SCHEDULED = "SCHEDULED"
@@ -63,6 +76,7 @@ class SendTask(models.Model):
     FAILURE = "FAILURE"
     REVOKED = "REVOKED"
     STATE_CHOICES = (
+        (DRAFT, _("Draft")),
         (QUEUING, _("Queuing")),
         (PENDING, _("Pending")),
         (SCHEDULED, _("Scheduled")),
@@ -105,6 +119,35 @@ class SendTask(models.Model):
     @property
     def is_finished(self):
         return self.state in self.FINISHED_STATES
+
+
+class CourseTemplate(models.Model):
+    """
+    A named subject and body a course team starts new emails from.
+
+    Starting from a template copies its subject and body into the new email, so changing
+    or deleting the template later never changes an email made from it.
+    """
+
+    course_id = CourseKeyField(max_length=255, db_index=True)
+    name = models.CharField(max_length=100)
+    subject = models.CharField(max_length=255, blank=True)
+    body = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+    modified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Who saved it last."),
+    )
+
+    class Meta:
+        ordering = ("name", "id")
+        constraints = [
+            models.UniqueConstraint(fields=("course_id", "name"), name="bulkmail_one_template_name_per_course"),
+        ]
+
+    def __str__(self):
+        return f"{self.course_id}: {self.name}"
 
 
 class Delivery(models.Model):

@@ -100,6 +100,20 @@ def _schedule_error(message):
     return EmailInvalid({"schedule": message})
 
 
+def launch(task):
+    """
+    Set a new send going: watch it if it is SCHEDULED, else queue its start once the transaction commits.
+
+    Called inside the transaction that wrote the send (a new email, or a draft sent), so
+    no worker can look for a row that is not committed yet.
+    """
+    if task.state == SendTask.SCHEDULED:
+        watch(task)
+    else:
+        task_id = task.pk
+        transaction.on_commit(lambda: queue_start(task_id, from_state=SendTask.QUEUING))
+
+
 def watch(task):
     """
     Start watching a newly scheduled send, once the transaction that scheduled it commits.

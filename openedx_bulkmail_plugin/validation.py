@@ -56,6 +56,10 @@ def validate_content(course_key, subject, body, targets, requester, individuals=
 def _subject_problem(subject):
     if not isinstance(subject, str) or not subject.strip():
         return str(SUBJECT_MISSING)
+    return _subject_size_problem(subject)
+
+
+def _subject_size_problem(subject):
     if len(subject) > MAX_SUBJECT_LENGTH:
         return _("The subject can have at most {limit} characters.").format(limit=MAX_SUBJECT_LENGTH)
     if "\r" in subject or "\n" in subject:
@@ -66,6 +70,10 @@ def _subject_problem(subject):
 def _body_problem(body):
     if not isinstance(body, str) or not body.strip():
         return str(BODY_MISSING)
+    return _body_size_problem(body)
+
+
+def _body_size_problem(body):
     limit = bulkmail_settings.MAX_BODY_BYTES
     size = len(body.encode("utf-8"))
     if size > limit:
@@ -86,6 +94,22 @@ def size_in_words(size):
             number = str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"
             return f"{number} {name}"
     return _("{size} bytes").format(size=size)
+
+
+def storable_problems(subject, body):
+    """
+    ``{field: message}`` for a subject or body that cannot even be kept unfinished.
+
+    Drafts and templates may be blank or half written: only what the database or the
+    size limit cannot hold (a subject over 255 characters or of several lines, a body
+    over BULKMAIL_MAX_BODY_BYTES) is refused, in the same words as when sending.
+    """
+    problems = {}
+    if subject:
+        problems["subject"] = _subject_size_problem(subject)
+    if body:
+        problems["body"] = _body_size_problem(body)
+    return {field: problem for field, problem in problems.items() if problem}
 
 
 def check_reaches_someone(course_key, selection, sender, count=False):

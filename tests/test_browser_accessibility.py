@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from openedx_bulkmail_plugin.models import CourseEmail, SendTask
+from openedx_bulkmail_plugin.models import CourseEmail, CourseTemplate, Delivery, SendTask
 from openedx_bulkmail_plugin.unsubscribe.tokens import make_token
 from tests import factories
 from tests.accessibility import assert_no_violations
@@ -104,6 +104,45 @@ def test_scheduled_list_meets_wcag_21_aa(open_page):  # noqa: F811  pylint: disa
     wait_ready(page)
     page.locator("[data-scheduled-rows] tr", has_text="Nudge").wait_for(timeout=STEP)
     assert_no_violations(page)
+
+
+def test_drafts_templates_and_the_guard_meet_wcag_21_aa(open_page):  # noqa: F811  pylint: disable=redefined-outer-name
+    factories.course()
+    learner = factories.learner(username="ann")
+    staffer = course_staff()
+    sent = CourseEmail.objects.create(course_id=factories.COURSE_KEY, sender=staffer, subject="Monday news",
+                                      html_message="<p>Hi</p>", targets=["learners"])
+    task = SendTask.objects.create(email=sent, state=SendTask.SUCCESS, started_at=timezone.now() - timedelta(days=1))
+    Delivery.objects.create(task=task, user=learner, status=Delivery.SENT)
+    CourseTemplate.objects.create(course_id=factories.COURSE_KEY, name="Weekly summary", subject="This week",
+                                  body="<p>News</p>", modified_by=staffer)
+    page = open_page(staffer)
+    wait_ready(page)
+    write(page, "Week 2 starts", "The second week opens today.")
+    choose(page, "All Learners")
+    page.wait_for_selector("[data-draft-state]:has-text('Draft saved')", timeout=STEP)
+    page.wait_for_selector("[data-recent-emails]:has-text('other email')", timeout=STEP)
+    page.locator("[data-drafts-rows] tr", has_text="Week 2 starts").wait_for(timeout=STEP)
+    page.locator("[data-templates-rows] tr", has_text="Weekly summary").wait_for(timeout=STEP)
+    assert_no_violations(page)
+
+
+def test_a_draft_changed_by_a_colleague_meets_wcag_21_aa(email_page):
+    write(email_page, "Week 5", "Hello")
+    email_page.wait_for_selector("[data-draft-state]:has-text('Draft saved')", timeout=STEP)
+    CourseEmail.objects.filter(subject="Week 5").update(version=7)
+    write(email_page, "Week 5, again", " and welcome")
+    email_page.locator("[data-draft-reload]").wait_for(timeout=STEP)
+    assert_no_violations(email_page)
+
+
+def test_save_as_template_dialog_meets_wcag_21_aa(email_page):
+    CourseTemplate.objects.create(course_id=factories.COURSE_KEY, name="Week 3")
+    write(email_page, "Week 3", "Hello")
+    email_page.get_by_role("button", name="Save as template").click()
+    email_page.get_by_role("dialog").get_by_role("button", name="Save template").click()
+    email_page.wait_for_selector("#bm-ask-error:has-text('already exists')", timeout=STEP)
+    assert_no_violations(email_page)
 
 
 @pytest.mark.e2e

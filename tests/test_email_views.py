@@ -67,7 +67,7 @@ def test_create_answers_201_with_the_documented_email_json(client, staff):  # py
     assert set(response.json()) == {
         "id", "course_id", "subject", "body", "targets", "individuals", "filters", "selection", "author",
         "created", "due", "started_at", "finished_at", "state", "state_label", "counts", "counts_final",
-        "failure_reason", "suppressed_note"}
+        "failure_reason", "suppressed_note", "version", "modified", "modified_by"}
 
 
 def test_created_email_names_its_targets_with_their_labels(client, staff):  # pylint: disable=unused-argument

@@ -38,7 +38,8 @@ def documented_operations():
     operations = []
     for path, method in rows:
         path = path.split("?")[0].replace("{course}", "courses/{course_id}").replace("<course_id>", "{course_id}")
-        operations.append(("/api/bulkmail/v1/" + path.replace("<id>", "{email_id}"), method.lower()))
+        path = path.replace("<id>", "{email_id}").replace("<template_id>", "{template_id}")
+        operations.append(("/api/bulkmail/v1/" + path, method.lower()))
     return operations
 
 

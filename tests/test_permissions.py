@@ -2,8 +2,9 @@
 Who may use each course-scoped endpoint: a matrix over every route of the API and every role.
 
 The endpoints are read from the URLconf, so a route added later is covered without
-editing this file; a test checks that every route documented in docs/rest_api.rst is
-among them.
+editing this file (a route with an id of a new kind needs that id in ``concrete_path``;
+the matrix fails with a KeyError naming it until it has one); a test checks that every
+route documented in docs/rest_api.rst is among them.
 """
 import re
 import time
@@ -17,7 +18,7 @@ from django.urls import resolve
 from django.utils import timezone
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_bulkmail_plugin.models import CourseAuthorization, CourseEmail, SendTask
+from openedx_bulkmail_plugin.models import CourseAuthorization, CourseEmail, CourseTemplate, SendTask
 from openedx_bulkmail_plugin.rest_api.v1 import urls as api_urls
 from tests import factories
 
@@ -45,15 +46,17 @@ def course_routes():
     return routes
 
 
-def concrete_path(regex, course_key, email_id):
-    values = {"course_id": str(course_key), "email_id": str(email_id)}
+def concrete_path(regex, course_key, objects):
+    """The route's path in ``course_key``, each id group filled from ``objects`` (an email and a template)."""
+    email, template = objects
+    values = {"course_id": str(course_key), "email_id": str(email.id), "template_id": str(template.id)}
     path = GROUP.sub(lambda match: values[match.group(1)], regex)
     return PREFIX + path.strip("^$").replace("\\.", ".")
 
 
 ROUTES = course_routes()
 ROUTE_IDS = [f"{method} {name}" for name, _regex, method in ROUTES]
-ID_ROUTES = [route for route in ROUTES if "email_id" in route[1]]
+ID_ROUTES = [route for route in ROUTES if set(GROUP.findall(route[1])) - {"course_id"}]
 ID_ROUTE_IDS = [f"{method} {name}" for name, _regex, method in ID_ROUTES]
 
 
@@ -107,16 +110,19 @@ ALLOWED = [course_staff, course_instructor, global_staff]
 
 @pytest.fixture
 def email_of_course():
-    """An email of the course in the URL, waiting for its schedule, and an email of another course."""
+    """
+    An email (waiting for its schedule) and a template of the course in the URL, and the
+    same of another course: ``(mine, theirs)``, each an ``(email, template)`` pair.
+    """
     factories.course()
     factories.course(OTHER_KEY)
-    mine = CourseEmail.objects.create(course_id=factories.COURSE_KEY, subject="A", html_message="<p>A</p>",
-                                      targets=["learners"])
-    SendTask.objects.create(email=mine, state=SendTask.SCHEDULED)
-    theirs = CourseEmail.objects.create(course_id=OTHER_KEY, subject="B", html_message="<p>B</p>",
-                                        targets=["learners"])
-    SendTask.objects.create(email=theirs, state=SendTask.SCHEDULED)
-    return mine, theirs
+    objects = []
+    for key, name in ((factories.COURSE_KEY, "A"), (OTHER_KEY, "B")):
+        email = CourseEmail.objects.create(course_id=key, subject=name, html_message=f"<p>{name}</p>",
+                                           targets=["learners"])
+        SendTask.objects.create(email=email, state=SendTask.SCHEDULED)
+        objects.append((email, CourseTemplate.objects.create(course_id=key, name=name)))
+    return objects
 
 
 def call(client, method, path):
@@ -127,7 +133,7 @@ def call(client, method, path):
 
 @pytest.mark.parametrize("name, regex, method", ROUTES, ids=ROUTE_IDS)
 def test_anonymous_gets_401(client, email_of_course, name, regex, method):  # pylint: disable=unused-argument
-    path = concrete_path(regex, factories.COURSE_KEY, email_of_course[0].id)
+    path = concrete_path(regex, factories.COURSE_KEY, email_of_course[0])
 
     assert call(client, method, path).status_code == 401
 
@@ -136,7 +142,7 @@ def test_anonymous_gets_401(client, email_of_course, name, regex, method):  # py
 @pytest.mark.parametrize("name, regex, method", ROUTES, ids=ROUTE_IDS)
 def test_role_without_course_staff_rights_gets_403(client, email_of_course, name, regex, method, role):  # pylint: disable=unused-argument
     client.force_login(role())
-    path = concrete_path(regex, factories.COURSE_KEY, email_of_course[0].id)
+    path = concrete_path(regex, factories.COURSE_KEY, email_of_course[0])
 
     assert call(client, method, path).status_code == 403
 
@@ -145,7 +151,7 @@ def test_role_without_course_staff_rights_gets_403(client, email_of_course, name
 @pytest.mark.parametrize("name, regex, method", ROUTES, ids=ROUTE_IDS)
 def test_course_staff_role_is_let_through(client, email_of_course, name, regex, method, role):  # pylint: disable=unused-argument
     client.force_login(role())
-    path = concrete_path(regex, factories.COURSE_KEY, email_of_course[0].id)
+    path = concrete_path(regex, factories.COURSE_KEY, email_of_course[0])
 
     status = call(client, method, path).status_code
 
@@ -155,14 +161,15 @@ def test_course_staff_role_is_let_through(client, email_of_course, name, regex, 
 
 @pytest.mark.parametrize("name, regex, method", ID_ROUTES, ids=ID_ROUTE_IDS)
 def test_id_of_another_course_is_not_found(client, email_of_course, name, regex, method):  # pylint: disable=unused-argument
-    theirs = email_of_course[1]
+    their_email, their_template = email_of_course[1]
     client.force_login(course_staff())
 
-    response = call(client, method, concrete_path(regex, factories.COURSE_KEY, theirs.id))
+    response = call(client, method, concrete_path(regex, factories.COURSE_KEY, email_of_course[1]))
 
     assert response.status_code == 404
-    theirs.send_task.refresh_from_db()
-    assert theirs.send_task.state == SendTask.SCHEDULED
+    their_email.send_task.refresh_from_db()
+    assert their_email.send_task.state == SendTask.SCHEDULED
+    assert CourseTemplate.objects.get(pk=their_template.pk).name == "B"
 
 
 def documented_routes():
@@ -173,8 +180,10 @@ def documented_routes():
 
 @pytest.mark.parametrize("path, method", documented_routes(), ids=lambda value: str(value))
 def test_documented_route_is_served(email_of_course, path, method):
+    email, template = email_of_course[0]
     url = PREFIX + path.replace("{course}", f"courses/{factories.COURSE_KEY}").replace(
-        "<course_id>", str(factories.COURSE_KEY)).replace("<id>", str(email_of_course[0].id))
+        "<course_id>", str(factories.COURSE_KEY)).replace("<id>", str(email.id)).replace(
+        "<template_id>", str(template.id))
 
     view = resolve(url).func.view_class
 
@@ -185,7 +194,8 @@ def test_every_documented_course_route_is_in_the_matrix():
     covered = {(name, method) for name, _regex, method in ROUTES}
     for path, method in documented_routes():
         if path.startswith("{course}"):
-            url = PREFIX + path.replace("{course}", f"courses/{factories.COURSE_KEY}").replace("<id>", "1")
+            url = PREFIX + path.replace("{course}", f"courses/{factories.COURSE_KEY}").replace(
+                "<id>", "1").replace("<template_id>", "1")
             assert (resolve(url).url_name, method) in covered
 
 

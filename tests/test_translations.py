@@ -5,11 +5,14 @@ Every part a person reads is translatable, proven with the dummy language ``eo``
 unsubscribe pages and the REST API's errors all change language.
 """
 import json
+import re
+from pathlib import Path
 
 import pytest
 from django.utils import translation
 from edx_ace import presentation
 
+import openedx_bulkmail_plugin
 from openedx_bulkmail_plugin.dashboard.catalog import page_strings
 from openedx_bulkmail_plugin.sending.channel import BulkMailEmailChannel
 from openedx_bulkmail_plugin.sending.message import build_message
@@ -64,6 +67,18 @@ def test_every_string_of_the_page_script_is_in_the_shipped_catalogue():
     untranslated = [text for text, translated in zip(english, dummy, strict=True)
                     if text == translated and text.strip(", ")]
     assert untranslated == []
+
+
+def test_no_translatable_string_hides_a_character_behind_an_escape():
+    """xgettext keeps ``\\u201c`` as a backslash and letters: such a msgid matches no catalogue entry."""
+    package = Path(openedx_bulkmail_plugin.__file__).parent
+    escaped = [
+        f"{path.relative_to(package)}:{number}"
+        for path in package.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"""\b_\(\s*["'][^"']*\\u[0-9a-fA-F]{4}""", line)
+    ]
+    assert escaped == []
 
 
 def test_course_email_is_in_the_course_language():

@@ -30,6 +30,9 @@ def page_strings():
         **_dialog_strings(),
         **_error_strings(),
         **_counted_strings(),
+        **_draft_strings(),
+        **_template_strings(),
+        **_guard_strings(),
     }
 
 
@@ -175,4 +178,68 @@ def _counted_strings():
             "The email will be sent to %(count)s person on %(when)s.",
             "The email will be sent to %(count)s people on %(when)s."),
         "failuresHeading": plural_forms("%(count)s recipient not reached", "%(count)s recipients not reached"),
+    }
+
+
+def _draft_strings():
+    return {
+        "draftSaving": _("Saving the draft…"),
+        "draftSaved": _("Draft saved %(when)s."),
+        "draftNotSaved": _("Not saved: %(reason)s"),
+        "draftConflict": _("%(who)s changed this draft at %(when)s: reload it to see their changes."),
+        "draftSavedAgain": _("The draft you were writing was sent or deleted meanwhile; your text is saved as "
+                             "a new draft."),
+        "draftNothingToSave": _("Nothing to save yet: write a subject, a message or choose recipients."),
+        "draftGone": _("This draft was sent or deleted meanwhile."),
+        "draftOpenedNotice": _("The draft “%(subject)s” is open in the form."),
+        "newEmailNotice": _("The form is empty for a new email; what you wrote before is under Drafts."),
+        "draftIsOpen": _("(open in the form)"),
+        "noSubject": _("(no subject)"),
+        "noRecipients": _("nobody chosen yet"),
+        "editedBy": _("%(who)s, %(when)s"),
+        "columnLastEdited": _("Last edited"),
+        "openButton": _("Open"),
+        "draftDeleteHeading": _("Delete this draft?"),
+        "draftDeleteQuestion": _("The draft “%(subject)s” will be deleted for the whole course team."),
+        "draftDeletedNotice": _("The draft “%(subject)s” is deleted."),
+    }
+
+
+def _template_strings():
+    return {
+        "saveTemplateHeading": _("Save as a template"),
+        "saveTemplateButton": _("Save template"),
+        "templateNameLabel": _("Template name"),
+        "templateSavedNotice": _("Saved as the template “%(name)s”."),
+        "needTemplateContent": _("Write a subject or a message to save as a template."),
+        "useButton": _("Use"),
+        "renameButton": _("Rename"),
+        "renameTemplateHeading": _("Rename the template"),
+        "templateRenamedNotice": _("The template is now named “%(name)s”."),
+        "templateDeleteHeading": _("Delete this template?"),
+        "templateDeleteQuestion": _("The template “%(name)s” will be deleted. Emails already written "
+                                    "from it do not change."),
+        "templateDeletedNotice": _("The template “%(name)s” is deleted."),
+        "templateUsedNotice": _("The subject and message of “%(name)s” are in the form; editing them "
+                                "does not change the template."),
+        "columnLastChanged": _("Last changed"),
+        "templatesNotJson": _("%(file)s is not a JSON file of templates."),
+        "templatesNotImported": _("Nothing was imported from %(file)s:"),
+        "templatesNoneInFile": _("The file has no templates."),
+        "templatesCreated": plural_forms("%(count)s template added.", "%(count)s templates added."),
+        "templatesReplaced": plural_forms("%(count)s template replaced.", "%(count)s templates replaced."),
+        "templatesSkipped": plural_forms(
+            "%(count)s skipped because a template with that name exists: %(names)s.",
+            "%(count)s skipped because templates with those names exist: %(names)s."),
+    }
+
+
+def _guard_strings():
+    return {
+        "recentEmails": plural_forms(
+            "Some learners in this selection already have %(count)s other email from this course within "
+            "%(days)s days of this one (sent or scheduled).",
+            "Some learners in this selection already have %(count)s other emails from this course within "
+            "%(days)s days of this one (sent or scheduled)."),
+        "recentEmailsAdvice": _("The Open edX guide advises at most one email a week, unless there is good reason."),
     }

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from ... import api, scheduling
 from ...models import CourseEmail, SendTask
+from . import draft_views
 from .base import CoursePagination, CourseView, extend_schema, find_course_email
 from .serializers import (
     CheckedEmailSerializer,
@@ -65,13 +66,12 @@ def conflict(state):
 
 
 class EmailsView(CourseView):
-    """The course's emails, newest first, and the creation of a new one."""
-
-    sending_methods = ("POST",)
+    """The course's emails, newest first, and the creation of a new one (or of a draft)."""
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("state", str, many=True, enum=STATES, description="Only emails in these states."),
+            OpenApiParameter("state", str, many=True, enum=STATES,
+                             description="Only emails in these states. Without it, every email but drafts."),
             OpenApiParameter("page", int), OpenApiParameter("page_size", int, description="1 to 100; 20 by default."),
         ],
         responses=EmailPageSerializer, summary="The course's emails, newest first",
@@ -81,16 +81,22 @@ class EmailsView(CourseView):
         states = requested_states(request)
         if states:
             emails = emails.filter(send_task__state__in=states)
-        emails = emails.select_related("send_task", "sender").order_by("-created", "-id")
+        else:
+            emails = emails.exclude(send_task__state=SendTask.DRAFT)
+        emails = emails.select_related("send_task", "sender", "modified_by").order_by("-created", "-id")
         pagination = EmailPagination()
         page = pagination.paginate_queryset(emails, request, view=self)
         presenter = EmailPresenter(self.course_key)
         return pagination.get_paginated_response([presenter.present(email) for email in page])
 
     @extend_schema(request=EmailCreateSerializer, responses={201: EmailSerializer},
-                   summary="Send an email now, or schedule it")
+                   summary="Send an email now, schedule it, or save it as a draft")
     def post(self, request, course_id):  # pylint: disable=unused-argument
+        if not (isinstance(request.data, dict) and request.data.get("draft") is True):
+            self.check_course_may_send()
         data = valid_request(EmailCreateSerializer, request)
+        if data["draft"]:
+            return draft_views.create(self.course_key, request.user, data)
         try:
             selection, due = scheduling.validate_email_and_schedule(
                 self.course_key, request.user, data["subject"], data["body"], data.get("targets", []),
@@ -130,10 +136,12 @@ class EmailDetailView(CourseView):
         return Response(EmailPresenter(self.course_key).present(email))
 
     @extend_schema(request=EmailEditSerializer, responses={200: EmailSerializer, 409: ConflictSerializer},
-                   summary="Edit a scheduled email (subject, body, selection, due time)")
+                   summary="Edit a scheduled email (subject, body, selection, due time) or a draft")
     def patch(self, request, course_id, email_id):  # pylint: disable=unused-argument
         email = find_course_email(self.course_key, email_id)
         data = valid_request(EmailEditSerializer, request)
+        if email.send_task.state == SendTask.DRAFT:
+            return draft_views.edit(self.course_key, email, request.user, data)
         if email.send_task.state != SendTask.SCHEDULED:
             return conflict(email.send_task.state)
         try:
@@ -147,9 +155,13 @@ class EmailDetailView(CourseView):
             raise ValidationError(invalid.errors) from invalid
         return Response(self._fresh(email))
 
-    @extend_schema(responses={200: EmailSerializer, 409: ConflictSerializer},
-                   summary="Revoke a scheduled email: it stays in the history and is never sent")
+    @extend_schema(responses={200: EmailSerializer, 204: None, 409: ConflictSerializer},
+                   summary="Revoke a scheduled email (it stays in the history and is never sent), "
+                           "or delete a draft (204)")
     def delete(self, request, course_id, email_id):  # pylint: disable=unused-argument
+        email = find_course_email(self.course_key, email_id)
+        if email.send_task.state == SendTask.DRAFT:
+            return draft_views.delete(email)
         return act_on_send(self.course_key, email_id, scheduling.revoke_scheduled)
 
     def _fresh(self, email):

@@ -116,7 +116,8 @@ class HistoryCsvView(CsvView):
         header = [_("Email id"), _("Requester"), _("Subject"), _("Send to"), _("Created"), _("Due"), _("Started"),
                   _("Finished"), _("State"), _("Total"), _("Sent"), _("Failed"), _("Skipped"),
                   _("Suppressed"), _("Not sent (stopped)"), _("Duration (seconds)")]
-        tasks = SendTask.objects.filter(email__course_id=self.course_key).select_related("email", "email__sender")
+        tasks = SendTask.objects.filter(email__course_id=self.course_key).exclude(state=SendTask.DRAFT).select_related(
+            "email", "email__sender")
         presenter = EmailPresenter(self.course_key)
         rows = (history_row(task, presenter) for task in in_id_chunks(tasks))
         return self.stream(f"{self.course_key.course}-email-history.csv", header, rows)

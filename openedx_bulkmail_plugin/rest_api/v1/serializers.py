@@ -90,11 +90,21 @@ class SelectionSerializer(StrictSerializer):  # pylint: disable=abstract-method
 
 
 class EmailCreateSerializer(SelectionSerializer):  # pylint: disable=abstract-method
-    subject = _text_field(help_text="One line, at most 255 characters.")
-    body = _text_field(help_text="The message as HTML.")
+    subject = _text_field(required=False, help_text="One line, at most 255 characters. Required unless a draft.")
+    body = _text_field(required=False, help_text="The message as HTML. Required unless a draft.")
     schedule = serializers.CharField(
         required=False, allow_null=True,
         help_text="When to send: ISO-8601 with a UTC offset. Absent or null: send now.")
+    draft = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Save a draft: neither sent nor scheduled; only sizes are checked until it is sent.")
+
+    def validate(self, attrs):
+        if not attrs.get("draft"):
+            missing = {name: [_("This field is required.")] for name in ("subject", "body") if name not in attrs}
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
 
 
 class CheckedEmailSerializer(serializers.Serializer):  # pylint: disable=abstract-method
@@ -106,9 +116,13 @@ class EmailEditSerializer(SelectionSerializer):  # pylint: disable=abstract-meth
     subject = _text_field(required=False)
     body = _text_field(required=False)
     schedule = serializers.CharField(required=False, help_text="The new due time, ISO-8601 with a UTC offset.")
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1,
+        help_text="Required when editing a draft: the version the edit was made from (a save from an "
+                  "older version answers 409). Not used for a scheduled email.")
 
     def validate(self, attrs):
-        if not attrs:
+        if not set(attrs) - {"version"}:
             raise serializers.ValidationError(
                 {"detail": _("Give at least one of subject, body, targets, individuals, filters or schedule.")})
         return attrs
@@ -166,6 +180,9 @@ class EmailSerializer(serializers.Serializer):  # pylint: disable=abstract-metho
     failure_reason = serializers.CharField()
     suppressed_note = serializers.CharField(
         help_text='"N addresses skipped: bounced or complained before", or empty when none were.')
+    version = serializers.IntegerField(help_text="Goes up by one at every save of a draft (and when it is sent).")
+    modified = serializers.DateTimeField(help_text="When it was last saved.")
+    modified_by = AuthorSerializer(allow_null=True, help_text="Who saved it last.")
 
 
 class EmailPageSerializer(serializers.Serializer):  # pylint: disable=abstract-method
@@ -211,6 +228,9 @@ class EmailPresenter:
             "counts_final": api.counts_are_final(task),
             "failure_reason": task.failure_reason,
             "suppressed_note": skipped_note(counts["suppressed"]),
+            "version": email.version,
+            "modified": utc_text(email.modified),
+            "modified_by": self.author(email.modified_by),
         }
 
     def describe(self, email):
@@ -221,7 +241,7 @@ class EmailPresenter:
         if sender is None:
             return None
         if sender.pk not in self.authors:
-            self.authors[sender.pk] = {"username": sender.username, "name": profile_name(sender)}
+            self.authors[sender.pk] = person_json(sender)
         return self.authors[sender.pk]
 
 
@@ -230,6 +250,13 @@ def state_label(task):
     if task.state == SendTask.REVOKED and task.started_at is None:
         return _("Deleted before sending")
     return str(task.get_state_display())
+
+
+def person_json(user):
+    """``{"username", "name"}`` of an author or editor, or None for an account that no longer exists."""
+    if user is None:
+        return None
+    return {"username": user.username, "name": profile_name(user)}
 
 
 def utc_text(moment):

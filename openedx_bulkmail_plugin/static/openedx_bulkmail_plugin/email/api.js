@@ -13,7 +13,7 @@ export class ApiError extends Error {
 
 /** Calls under ``root`` (the course's API URL, ending with a slash). */
 export function createApi(root, csrfToken) {
-  async function request(method, path, body) {
+  async function request(method, path, body, {keepalive = false} = {}) {
     const headers = {Accept: 'application/json'};
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET') headers['X-CSRFToken'] = csrfToken;
@@ -21,6 +21,7 @@ export function createApi(root, csrfToken) {
       method,
       headers,
       credentials: 'same-origin',
+      keepalive,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -37,8 +38,9 @@ export function createApi(root, csrfToken) {
   return {
     url: (path) => root + path,
     get: (path) => request('GET', path),
-    post: (path, body = {}) => request('POST', path, body),
-    patch: (path, body) => request('PATCH', path, body),
+    post: (path, body = {}, options = {}) => request('POST', path, body, options),
+    /** ``options.keepalive``: the request outlives the page (a last save as the tab closes). */
+    patch: (path, body, options = {}) => request('PATCH', path, body, options),
     remove: (path) => request('DELETE', path),
   };
 }

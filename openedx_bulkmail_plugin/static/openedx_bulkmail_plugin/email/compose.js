@@ -27,6 +27,10 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
   const selection = createSelection(form, {api, t, notices, dialogs});
   let editing = null;
   let busy = false;
+  // Set by the drafts: sends the message through the draft it was written in (see useOutbox).
+  let outbox = null;
+  // Goes up whenever the form is emptied, so the drafts can tell a new email from the one they saved.
+  let generation = 0;
 
   form.querySelector('[data-time-zone]').textContent = t('timeZoneNote', {zone: t.timeZone});
 
@@ -97,6 +101,7 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
 
   function reset() {
     editing = null;
+    generation += 1;
     form.reset();
     editor.setHtml('');
     selection.set({});
@@ -112,16 +117,19 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
   async function confirmSend(message) {
     if (editing) return true;
     const people = (await api.post('emails/check/', message)).count;
+    // The once-a-week guard's warning, when it has one, is repeated where the decision is made.
+    const recent = root.querySelector('[data-recent-emails]').textContent.trim();
+    const withWarning = (text) => (recent ? `${text} ${recent}` : text);
     if (message.schedule) {
       return dialogs.confirm({
         heading: t('confirmScheduleHeading'),
-        message: t.plural('confirmSchedule', people, {when: t.moment(message.schedule)}),
+        message: withWarning(t.plural('confirmSchedule', people, {when: t.moment(message.schedule)})),
         confirmLabel: t('scheduleButton'),
       });
     }
     return dialogs.confirm({
       heading: t('confirmSendHeading'),
-      message: t.plural('confirmSend', people, {subject: message.subject}),
+      message: withWarning(t.plural('confirmSend', people, {subject: message.subject})),
       confirmLabel: t('sendButton'),
     });
   }
@@ -131,7 +139,7 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
       await api.patch(`emails/${editing.id}/`, message);
       return {notice: t('savedNotice')};
     }
-    const created = await api.post('emails/', message);
+    const created = (outbox && await outbox(message)) || await api.post('emails/', message);
     if (created.state === 'SCHEDULED') return {notice: t('scheduledNotice', {when: t.moment(created.due)})};
     return {notice: t('sendingNotice'), about: `email:${created.id}`};
   }
@@ -224,5 +232,39 @@ export function createCompose(root, {api, t, notices, dialogs, onChange}) {
       form.scrollIntoView({block: 'start'});
       subject.focus();
     },
+    ...draftHooks(),
   };
+
+  /**
+   * What the drafts, the templates and the once-a-week guard need of the form: read its
+   * content, fill it, and send through the draft the message was written in.
+   */
+  function draftHooks() {
+    return {
+      /** Subject, body and selection as they are in the form (no schedule, no checks). */
+      content() {
+        const message = draft();
+        delete message.schedule;
+        return message;
+      },
+      /** The send time chosen in the form (ISO with offset), or null for now. */
+      schedule: () => draft().schedule || null,
+      /** The id of the scheduled email being edited, or null. */
+      editingId: () => (editing ? editing.id : null),
+      /** Which email the form holds: a new number each time it is emptied (sent, edit, cancel, fill). */
+      generation: () => generation,
+      /** Empty the form, then put ``content`` (subject, body, selection) in it; nothing is sent or saved. */
+      async fill({subject: text = '', body = '', targets = [], individuals = [], filters = {}} = {}) {
+        await editor.ready;
+        reset();
+        subject.value = text;
+        editor.setHtml(body);
+        selection.set({targets, individuals, filters});
+      },
+      /** ``send(message)`` answers the created email, or null to create it the usual way. */
+      useOutbox(send) {
+        outbox = send;
+      },
+    };
+  }
 }

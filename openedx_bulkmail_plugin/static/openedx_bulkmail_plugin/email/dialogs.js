@@ -12,7 +12,7 @@ export function createDialogs(root, t) {
   const content = dialog.querySelector('[data-dialog-content]');
   const actions = dialog.querySelector('[data-dialog-actions]');
 
-  function open({heading, body, buttons, wide = false}) {
+  function open({heading, body, buttons, wide = false, focus = null}) {
     const opener = document.activeElement;
     title.textContent = heading;
     replaceChildren(content, body);
@@ -25,7 +25,7 @@ export function createDialogs(root, t) {
       }, {once: true});
       dialog.returnValue = '';
       dialog.showModal();
-      const first = actions.querySelector('[autofocus]') || actions.querySelector('button');
+      const first = focus || actions.querySelector('[autofocus]') || actions.querySelector('button');
       if (first) first.focus();
     });
   }
@@ -67,6 +67,34 @@ export function createDialogs(root, t) {
         ],
         buttons: [closeButton(t('close'), 'close', {primary: true, focus: true})],
       });
+    },
+    /**
+     * Ask for one line of text, such as a template's name. ``submit(value)`` saves it and
+     * answers an error message to show in the dialog (which stays open), or nothing.
+     * Resolves true once submitted, false when cancelled.
+     */
+    async ask({heading, label, value = '', confirmLabel, maxLength = 100, submit}) {
+      const field = el('input', {type: 'text', id: 'bm-ask-input', class: 'bm-input', maxlength: maxLength,
+        autocomplete: 'off', 'aria-describedby': 'bm-ask-error'});
+      field.value = value;
+      const error = el('p', {class: 'bm-field-error', id: 'bm-ask-error', role: 'alert'});
+      const confirmButton = el('button', {type: 'submit', form: 'bm-ask-form', class: 'bm-button bm-button--primary'},
+        confirmLabel);
+      const form = el('form', {id: 'bm-ask-form', class: 'bm-ask', novalidate: true, onsubmit: async (event) => {
+        event.preventDefault();
+        if (confirmButton.getAttribute('aria-disabled') === 'true') return;
+        confirmButton.setAttribute('aria-disabled', 'true');
+        const problem = await submit(field.value).finally(() => confirmButton.removeAttribute('aria-disabled'));
+        error.textContent = problem || '';
+        if (!problem) dialog.close('yes');
+        else {
+          field.setAttribute('aria-invalid', 'true');
+          field.focus();
+        }
+      }}, el('label', {for: 'bm-ask-input', class: 'bm-label'}, label), field, error);
+      const answer = await open({heading, body: form, buttons: [closeButton(t('cancel'), 'no'), confirmButton],
+        focus: field});
+      return answer === 'yes';
     },
     /** Show any content built with ``el``. */
     show({heading, body, wide = true}) {

@@ -5,10 +5,13 @@
 import {createApi} from './api.js';
 import {createCompose} from './compose.js';
 import {createDialogs} from './dialogs.js';
+import {createDrafts} from './drafts.js';
+import {createGuard} from './guard.js';
 import {createHistory} from './history.js';
 import {createTranslator} from './i18n.js';
 import {createNotices} from './notices.js';
 import {createScheduledTable} from './scheduled.js';
+import {createTemplates} from './templates.js';
 
 function readJson(id) {
   return JSON.parse(document.getElementById(id).textContent);
@@ -35,6 +38,9 @@ function start() {
   let history = null;
   const reloadLists = () => Promise.all([scheduled.load(), history.refresh()]);
   const compose = createCompose(root, {...services, onChange: reloadLists});
+  const drafts = createDrafts(root, {...services, compose, courseId: config.courseId});
+  const templates = createTemplates(root, {...services, compose, drafts});
+  createGuard(root, {...services, compose});
   scheduled = createScheduledTable(root, {...services, compose, onChange: reloadLists});
   history = createHistory(root, {
     ...services, pollMilliseconds: config.pollMilliseconds, onScheduleChange: () => scheduled.load(),
@@ -43,7 +49,9 @@ function start() {
     })),
   });
 
-  Promise.all([compose.load(), reloadLists()]).finally(() => {
+  // A draft reopened after a reload needs the recipient groups loaded first.
+  const composing = compose.load().then(() => drafts.restore());
+  Promise.all([composing, reloadLists(), templates.list()]).finally(() => {
     root.dataset.ready = 'true';
   });
   reportHeight();

@@ -8,13 +8,14 @@ the peak Python memory. Then it sends a batch in-process to Django's in-memory m
 (after a first batch that warms imports and templates) and prints its time and peak
 memory: a send's memory must not grow with the course.
 
-    .venv/bin/python benchmarks/ledger.py [--sizes 10000 100000]
+    .venv/bin/python benchmarks/ledger.py [--sizes 10000 100000] [--keep-database]
     DATABASE_URL=mysql://root@127.0.0.1:3306/bulkmail_bench .venv/bin/python benchmarks/ledger.py
+
+``--keep-database`` works as in ``benchmarks/recipients.py`` (the two share the courses
+they build); the send measured is deleted afterwards, so runs do not pile ledgers up.
 """
 import argparse
 import importlib.util
-import os
-import shutil
 import sys
 import time
 import tracemalloc
@@ -27,9 +28,9 @@ _spec.loader.exec_module(population)  # sets up Django on the benchmark's own da
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from openedx_bulkmail_plugin.models import Batch, CourseEmail, SendTask  # noqa: E402
+from openedx_bulkmail_plugin.models import Batch, CourseEmail, Delivery, SendTask  # noqa: E402
 from openedx_bulkmail_plugin.sending import leases, tasks  # noqa: E402
 from openedx_bulkmail_plugin.sending.batch import BatchSend  # noqa: E402
 
@@ -52,8 +53,8 @@ def started_send(key, requester):
     return SendTask.objects.create(email=email, state=SendTask.STARTED)
 
 
-def run(size):
-    key, requester = population.build_course(size)
+def run(size, keep):
+    key, requester = population.course(size)
     task = started_send(key, requester)
     _, seconds, queries, peak = measured(lambda: tasks.write_ledger(task.id))
     task.refresh_from_db()
@@ -66,21 +67,29 @@ def run(size):
     _, seconds, queries, peak = measured(lambda: BatchSend(batch).run())
     print(f"{'':>7}  a batch of {settings.BULKMAIL_BATCH_SIZE} sent (after a first, warming one) in "
           f"{seconds * 1000:8.1f} ms, {queries} queries, peak {peak / 1024:8.1f} KiB")
+    if keep:
+        forget(task)
+
+
+def forget(task):
+    """Delete the measured send from a kept database: its ledger in one statement, then the rest."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Delivery._meta.db_table} WHERE task_id = %s", [task.id])
+    Batch.objects.filter(task=task).delete()
+    email = task.email
+    task.delete()
+    email.delete()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    population.add_keep_option(parser)
     arguments = parser.parse_args()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
-    try:
-        print(f"database: {connection.vendor}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    with population.benchmark_database(arguments.keep_database):
         for size in arguments.sizes:
-            run(size)
-    finally:
-        teardown_databases(old_config, verbosity=0)
-        shutil.rmtree(population.STATE_DIR, ignore_errors=True)
+            run(size, arguments.keep_database)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,8 @@ from .selection import (
     SelectionInvalid,
     describe_selection,
     for_email,
+    reachable,
+    reachable_for_email,
     recipients_queryset,
     validate_selection,
 )
@@ -50,5 +52,6 @@ __all__ = [
     "CourseOffer", "EmptySelection", "Group", "InvalidFilter", "InvalidIndividuals",
     "Selection", "SelectionInvalid", "UnknownGroup", "available_groups", "counted_groups", "describe_selection",
     "eligibility_cutoff", "for_email", "group_counts", "learner_condition", "learner_rules", "months_before",
-    "preview", "recipients_queryset", "staff_condition", "validate_selection", "validate_targets",
+    "preview", "reachable", "reachable_for_email", "recipients_queryset", "staff_condition",
+    "validate_selection", "validate_targets",
 ]

@@ -24,6 +24,7 @@ from .groups import (
     CourseOffer,
     EmptySelection,
     UnknownGroup,
+    course_team_roles,
     enrollments_in,
     learner_condition,
     staff_condition,
@@ -152,6 +153,28 @@ def for_email(email):
     """
     return recipients_queryset(
         email.course_id, email.targets, email.sender, email.individuals, email.filters)
+
+
+def reachable(course_key, requester):
+    """
+    Everyone any selection of this course may reach, as ``user_id`` values: a superset, some twice.
+
+    The course's active enrollments, the holders of its team roles and the requester (who
+    ``myself`` means). The ledger of a large send is cut into ranges of user ids that each
+    hold a bounded number of them, so no range holds more recipients than that.
+    """
+    parts = [
+        platform.CourseEnrollment().objects.filter(course_id=course_key, is_active=True).order_by().values("user_id"),
+        course_team_roles(course_key).order_by().values("user_id"),
+    ]
+    if requester is not None:
+        parts.append(platform.User().objects.filter(pk=requester.pk).order_by().values("id"))
+    return parts[0].union(*parts[1:], all=True)
+
+
+def reachable_for_email(email):
+    """:func:`reachable` for a stored email: a superset of everyone it may reach."""
+    return reachable(email.course_id, email.sender)
 
 
 def describe_selection(targets, individuals, filters, labels):

@@ -13,6 +13,8 @@ One module per concept: :mod:`.groups` (the guide's groups and their counts),
 loaded into Python to decide whether they belong: counting is one query, listing one
 streamed query, and the ledger is written from the queryset with INSERT ... SELECT.
 """
+from . import counting
+from .census import counted_groups, group_counts
 from .filters import InvalidFilter
 from .groups import (
     COHORT_PREFIX,
@@ -25,9 +27,7 @@ from .groups import (
     Group,
     UnknownGroup,
     available_groups,
-    counted_groups,
     eligibility_cutoff,
-    group_counts,
     learner_condition,
     learner_rules,
     months_before,
@@ -49,7 +49,7 @@ from .selection import (
 
 __all__ = [
     "COHORT_PREFIX", "LEARNERS", "MAX_INDIVIDUALS", "MYSELF", "SHOWN_RECIPIENTS", "STAFF", "TRACK_PREFIX",
-    "CourseOffer", "EmptySelection", "Group", "InvalidFilter", "InvalidIndividuals",
+    "CourseOffer", "EmptySelection", "counting", "Group", "InvalidFilter", "InvalidIndividuals",
     "Selection", "SelectionInvalid", "UnknownGroup", "available_groups", "counted_groups", "describe_selection",
     "eligibility_cutoff", "for_email", "group_counts", "learner_condition", "learner_rules", "months_before",
     "preview", "reachable", "reachable_for_email", "recipients_queryset", "staff_condition",

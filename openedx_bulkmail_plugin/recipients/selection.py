@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -27,6 +27,7 @@ from .groups import (
     course_team_roles,
     enrollments_in,
     learner_condition,
+    learner_rules,
     staff_condition,
 )
 from .individuals import InvalidIndividuals, clean_entries, individuals_condition, resolve
@@ -92,7 +93,7 @@ def validate_selection(course_key, targets=None, individuals=None, filters=None)
     return Selection(keys, resolution.usernames, validate_filters(filters))
 
 
-def recipients_queryset(course_key, targets, requester, individuals=(), filters=None):
+def recipients_queryset(course_key, targets, requester, individuals=(), filters=None, sample=None):
     """
     Everyone a message to this selection reaches, each person once, as one User queryset.
 
@@ -100,7 +101,8 @@ def recipients_queryset(course_key, targets, requester, individuals=(), filters=
     as the subquery of an INSERT ... SELECT (``.values('id')``). ``requester`` is who
     ``myself`` means; without one, ``myself`` reaches nobody. ``individuals`` are
     usernames (as :func:`validate_selection` resolved them); a name no longer in the
-    course simply reaches nobody.
+    course simply reaches nobody. ``sample`` (see :mod:`.estimates`) narrows the learner
+    groups to the sampled enrollments, for an estimate.
 
     Raises:
         UnknownGroup: a key that is not a group of this course.
@@ -117,7 +119,7 @@ def recipients_queryset(course_key, targets, requester, individuals=(), filters=
         conditions.append(Q(pk=requester.pk))
     if STAFF in keys:
         conditions.append(staff_condition(course_key))
-    filtered = _filtered_part(offer, keys, usernames, validate_filters(filters))
+    filtered = _filtered_part(offer, keys, usernames, validate_filters(filters), sample)
     if filtered is not None:
         conditions.append(filtered)
     users = platform.User().objects
@@ -127,18 +129,30 @@ def recipients_queryset(course_key, targets, requester, individuals=(), filters=
     return users.filter(reduce(or_, conditions))
 
 
-def _filtered_part(offer, keys, usernames, filters):
+def _filtered_part(offer, keys, usernames, filters, sample=None):
     """Learner groups and named learners, together, narrowed by every filter; None if neither."""
     parts = []
     learner_keys = [key for key in keys if key not in (MYSELF, STAFF)]
     if learner_keys:
-        parts.append(learner_condition(offer.course_key, enrollments_in(offer, learner_keys)))
+        parts.append(learner_condition(offer.course_key, enrollments_in(offer, learner_keys, sample)))
     named = individuals_condition(offer.course_key, usernames)
     if named is not None:
         parts.append(named)
     if not parts:
         return None
     return reduce(or_, parts) & filters_condition(offer.course_key, filters)
+
+
+def learner_groups_condition(offer, learner_keys, filters):
+    """
+    Learners of the learner-based keys who meet the filters, as a condition on User, correlated.
+
+    Each user is checked by index lookups (their enrollment, their opt-out, ...), never by
+    reading the course's enrollments whole: for the few people (the team, named learners) an
+    estimate counts one by one.
+    """
+    enrolled = enrollments_in(offer, learner_keys).filter(user_id=OuterRef("pk"))
+    return Exists(enrolled) & learner_rules(offer.course_key) & filters_condition(offer.course_key, filters or {})
 
 
 def for_email(email):

@@ -56,11 +56,13 @@ def started_send(key, requester):
 def run(size, keep):
     key, requester = population.course(size)
     task = started_send(key, requester)
+    chunks = chunk_sizes()
     _, seconds, queries, peak = measured(lambda: tasks.write_ledger(task.id))
     task.refresh_from_db()
     batches = Batch.objects.filter(task=task).count()
     print(f"{size:>7} enrollments: ledger of {task.total} rows and {batches} batches written in "
-          f"{seconds * 1000:8.1f} ms, {queries} queries, peak {peak / 1024:8.1f} KiB")
+          f"{seconds * 1000:8.1f} ms, {queries} queries, peak {peak / 1024:8.1f} KiB; "
+          f"{len(chunks)} transactions of at most {max(chunks):,} rows")
     first, second = Batch.objects.filter(task=task).order_by("id")[:2]
     BatchSend(leases.claim(first.id, leases.new_owner())).run()  # warm: imports, templates, ACE plugins
     batch = leases.claim(second.id, leases.new_owner())
@@ -69,6 +71,21 @@ def run(size, keep):
           f"{seconds * 1000:8.1f} ms, {queries} queries, peak {peak / 1024:8.1f} KiB")
     if keep:
         forget(task)
+
+
+WRITE = tasks.ledger.write
+
+
+def chunk_sizes():
+    """The rows each transaction of the ledger writes, as they are written."""
+    written = []
+
+    def counted(*args):
+        written.append(WRITE(*args))
+        return written[-1]
+
+    tasks.ledger.write = counted
+    return written
 
 
 def forget(task):

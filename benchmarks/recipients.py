@@ -25,6 +25,10 @@ size gets its own course, so the larger run also holds the smaller run's users, 
 LMS holds the users of other courses. Django has no server-side cursors on MySQL, so
 there the driver holds a streamed result whole and its peak memory grows with the group;
 the ledger avoids that with INSERT ... SELECT.
+
+First come the Email page's counts (see ``recipients/counting.py``): before any background
+count is ready (an estimate, for a course above BULKMAIL_EXACT_COUNT_ENROLLMENTS), the
+background count a worker makes, and the page's answer once it is ready.
 """
 import argparse
 import os
@@ -51,6 +55,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
@@ -72,6 +77,7 @@ from devsite.student.models import CourseAccessRole, CourseEnrollment  # noqa: E
 from openedx_bulkmail_plugin.recipients import (  # noqa: E402
     MAX_INDIVIDUALS,
     available_groups,
+    counting,
     group_counts,
     preview,
     recipients_queryset,
@@ -177,7 +183,7 @@ def measure(label, action, repeats=3):
         tracemalloc.stop()
         if attempt == 0:
             query_count, first_peak = len(queries), peak
-    print(f"  {label:<34} first {timings[0] * 1000:8.1f} ms  median {statistics.median(timings) * 1000:8.1f} ms"
+    print(f"  {label:<44} first {timings[0] * 1000:8.1f} ms  median {statistics.median(timings) * 1000:8.1f} ms"
           f"  {query_count:2d} queries  peak {first_peak / 1024:8.1f} KiB")
     return result
 
@@ -209,11 +215,46 @@ def explain(key, requester):
                 print("    ", row)
 
 
+def page_counts(key, requester):
+    """
+    What the Email page waits for: its counts before any background count is ready (an
+    estimate for a large course), the background counts themselves (what a worker spends),
+    and the page's counts once they are ready. No worker runs here: the background counts
+    are made in this process, one after the other, and timed.
+    """
+    queued = []
+    counting.count_recipients.apply_async = lambda args, **options: queued.append(args)
+    two = {"passed": False, "inactive_days": 14}
+    every_key = [group.key for group in available_groups(key)]
+    print(f"  Email page (counted exactly below {counting.bulkmail_settings.EXACT_COUNT_ENROLLMENTS:,} enrollments):")
+    for label, ask in (
+            ("open the page: every group", lambda: counting.groups(key, requester)),
+            ("select every group", lambda: counting.selection(key, requester, every_key)),
+            ("All Learners + two filters", lambda: counting.selection(key, requester, ["learners"], filters=two)),
+    ):
+        def before_any_count(ask=ask):
+            caches["default"].clear()
+            return ask()
+        first = measure(f"{label}, no count yet", before_any_count)
+        for args in queued:
+            measure("  the background count (worker)", lambda args=args: counting.count_recipients(*args), repeats=1)
+        queued.clear()
+        ready = measure(f"{label}, count ready", ask)
+        print(f"    {first.status} {_shown(first.value)} -> {ready.status} {_shown(ready.value)}")
+    caches["default"].clear()
+
+
+def _shown(value):
+    return value if isinstance(value, int) else ", ".join(f"{group.key}={count}" for group, count in value)
+
+
 def run(size, show_plan):
     started = time.perf_counter()
     key, requester = course(size)
     print(f"{size} enrollments (ready in {time.perf_counter() - started:.1f} s; "
           f"{get_user_model().objects.count()} users in the table)")
+    page_counts(key, requester)
+    print("  Counted exactly, now:")
     counts = measure("count every group (group_counts)", lambda: group_counts(key, requester))
     print("    " + ", ".join(f"{group}={count}" for group, count in counts.items()))
     every_key = [group.key for group in available_groups(key)]

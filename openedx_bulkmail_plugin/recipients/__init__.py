@@ -5,11 +5,13 @@ Who an email reaches: recipient groups, named learners and filters, decided in S
     recipients_queryset(course, targets, requester, ...)        everyone it reaches, one User queryset
     for_email(email)                                            the same, for a stored email
     preview(course, requester, ...)                             count, first 100, not found, left out
+    counting.groups / counting.selection                        the Email page's counts, at once at any size
     describe_selection(...)                                     the selection in the instructor's words
 
-One module per concept: :mod:`.groups` (the guide's groups and their counts),
-:mod:`.individuals` (named learners), :mod:`.filters` (grade, activity, enrollment date),
-:mod:`.selection` (how they combine) and :mod:`.preview` (seeing who). No user is ever
+One module per concept: :mod:`.groups` (the guide's groups), :mod:`.individuals` (named
+learners), :mod:`.filters` (grade, activity, enrollment date), :mod:`.selection` (how they
+combine), :mod:`.preview` (seeing who), :mod:`.census` (learners per track and cohort),
+:mod:`.counting` and :mod:`.estimates` (counts of large courses, ADR 7). No user is ever
 loaded into Python to decide whether they belong: counting is one query, listing one
 streamed query, and the ledger is written from the queryset with INSERT ... SELECT.
 """

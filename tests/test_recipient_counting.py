@@ -8,9 +8,11 @@ from datetime import timedelta
 from itertools import combinations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from kombu.exceptions import OperationalError as BrokerError
 
+from devsite.student.models import CourseEnrollment
 from openedx_bulkmail_plugin.recipients import counting, estimates, recipients_queryset
 from openedx_bulkmail_plugin.recipients.census import group_counts
 from tests import factories as f
@@ -178,3 +180,32 @@ def _age_every_count(seconds):
         value = cache.get(name)
         if isinstance(value, tuple) and len(value) == 2:
             cache.set(name, (value[0], value[1] - timedelta(seconds=seconds)))
+
+
+def test_a_course_of_at_most_the_limit_is_counted_exactly_and_one_more_is_not(settings, no_worker):
+    f.course()
+    for _ in range(3):
+        f.learner()
+    settings.BULKMAIL_EXACT_COUNT_ENROLLMENTS = 3
+    assert counting.selection(COURSE, None, ["learners"]).status == counting.EXACT
+    settings.BULKMAIL_EXACT_COUNT_ENROLLMENTS = 2
+    assert counting.selection(COURSE, None, ["learners"]).status == counting.ESTIMATE
+
+
+def test_a_course_whose_enrollments_are_spread_among_others_gets_wider_windows(monkeypatch):
+    f.course()
+    f.course(recipient_population.OTHER_COURSE_KEY)
+    users = get_user_model().objects.bulk_create(
+        [get_user_model()(username=f"spread{number}", email=f"spread{number}@example.com") for number in range(1000)])
+    CourseEnrollment.objects.bulk_create(
+        CourseEnrollment(user_id=user.id, is_active=True, mode="audit",
+                         course_id=COURSE if number % 5 == 0 else recipient_population.OTHER_COURSE_KEY)
+        for number, user in enumerate(get_user_model().objects.filter(pk__in=[u.pk for u in users]).order_by("id")))
+    monkeypatch.setattr(estimates, "SAMPLE_ENROLLMENTS", 40)
+    monkeypatch.setattr(estimates, "WINDOWS", 10)
+
+    sample = estimates.course_sample(COURSE)
+
+    held = sample.of(CourseEnrollment.objects.filter(course_id=COURSE)).count()
+    assert 20 <= held <= 80  # about 40, though the first windows held about 8
+    assert 150 <= sample.scaled(held) <= 250  # the course's 200

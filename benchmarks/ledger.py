@@ -2,9 +2,10 @@
 How the start of a send scales: writing the ledger and its batches, and the memory of a send.
 
 For each size it builds a course (the same population as ``benchmarks/recipients.py``),
-creates an email to All Learners and prints, for the start step (the ledger written by
-INSERT ... SELECT and cut into batches in one transaction): the time, the SQL queries and
-the peak Python memory. Then it sends a batch in-process to Django's in-memory mail backend
+creates an email to every group together, then one to All Learners, and prints, for the
+start step (the ledger written by INSERT ... SELECT and cut into batches, in transactions
+of at most BULKMAIL_LEDGER_CHUNK_ROWS rows): the time, the SQL queries, the peak Python
+memory and the largest transaction. Then it sends a batch in-process to Django's in-memory mail backend
 (after a first batch that warms imports and templates) and prints its time and peak
 memory: a send's memory must not grow with the course.
 
@@ -47,22 +48,26 @@ def measured(action):
     return result, seconds, len(queries), peak
 
 
-def started_send(key, requester):
+def started_send(key, requester, targets=("learners",)):
     email = CourseEmail.objects.create(course_id=key, sender=requester, subject="Benchmark",
-                                       html_message="<p>Hello %%USER_FULLNAME%%</p>", targets=["learners"])
+                                       html_message="<p>Hello %%USER_FULLNAME%%</p>", targets=list(targets))
     return SendTask.objects.create(email=email, state=SendTask.STARTED)
 
 
 def run(size, keep):
     key, requester = population.course(size)
-    task = started_send(key, requester)
-    chunks = chunk_sizes()
-    _, seconds, queries, peak = measured(lambda: tasks.write_ledger(task.id))
-    task.refresh_from_db()
-    batches = Batch.objects.filter(task=task).count()
-    print(f"{size:>7} enrollments: ledger of {task.total} rows and {batches} batches written in "
-          f"{seconds * 1000:8.1f} ms, {queries} queries, peak {peak / 1024:8.1f} KiB; "
-          f"{len(chunks)} transactions of at most {max(chunks):,} rows")
+    every_group = [group.key for group in population.available_groups(key)]
+    for label, targets in (("every group", every_group), ("All Learners", ["learners"])):
+        task = started_send(key, requester, targets)
+        chunks = chunk_sizes()
+        _, seconds, queries, peak = measured(lambda task=task: tasks.write_ledger(task.id))
+        task.refresh_from_db()
+        batches = Batch.objects.filter(task=task).count()
+        print(f"{size:>7} enrollments, {label}: ledger of {task.total} rows and {batches} batches written in "
+              f"{seconds * 1000:8.1f} ms, {queries} queries, peak {peak / 1024:8.1f} KiB; "
+              f"{len(chunks)} transactions of at most {max(chunks):,} rows")
+        if label != "All Learners" and keep:
+            forget(task)
     first, second = Batch.objects.filter(task=task).order_by("id")[:2]
     BatchSend(leases.claim(first.id, leases.new_owner())).run()  # warm: imports, templates, ACE plugins
     batch = leases.claim(second.id, leases.new_owner())
@@ -80,8 +85,8 @@ def chunk_sizes():
     """The rows each transaction of the ledger writes, as they are written."""
     written = []
 
-    def counted(*args):
-        written.append(WRITE(*args))
+    def counted(*args, **options):
+        written.append(WRITE(*args, **options))
         return written[-1]
 
     tasks.ledger.write = counted

@@ -41,6 +41,7 @@ from .preview import SHOWN_RECIPIENTS, preview
 from .selection import (
     Selection,
     SelectionInvalid,
+    UserRange,
     describe_selection,
     for_email,
     reachable,
@@ -52,7 +53,8 @@ from .selection import (
 __all__ = [
     "COHORT_PREFIX", "LEARNERS", "MAX_INDIVIDUALS", "MYSELF", "SHOWN_RECIPIENTS", "STAFF", "TRACK_PREFIX",
     "CourseOffer", "EmptySelection", "counting", "Group", "InvalidFilter", "InvalidIndividuals",
-    "Selection", "SelectionInvalid", "UnknownGroup", "available_groups", "counted_groups", "describe_selection",
+    "Selection", "SelectionInvalid", "UnknownGroup", "UserRange", "available_groups", "counted_groups",
+    "describe_selection",
     "eligibility_cutoff", "for_email", "group_counts", "learner_condition", "learner_rules", "months_before",
     "preview", "reachable", "reachable_for_email", "recipients_queryset", "staff_condition",
     "validate_selection", "validate_targets",

@@ -156,11 +156,16 @@ def validate_targets(course_key, targets):
     return CourseOffer(course_key).validate(targets)
 
 
-def enrollments_in(offer, learner_keys, sample=None):
-    """The active enrollments of the course that the learner-based keys select (within ``sample``, if given)."""
+def enrollments_in(offer, learner_keys, within=None):
+    """
+    The active enrollments of the course that the learner-based keys select.
+
+    ``within`` (anything with ``of(enrollments)``) narrows them further: a sample for an
+    estimate (:mod:`.estimates`), a range of users for a chunk of a ledger.
+    """
     enrollments = platform.CourseEnrollment().objects.filter(course_id=offer.course_key, is_active=True)
-    if sample is not None:
-        enrollments = sample.of(enrollments)
+    if within is not None:
+        enrollments = within.of(enrollments)
     if LEARNERS in learner_keys:
         return enrollments
     modes = [key[len(TRACK_PREFIX):] for key in learner_keys if key.startswith(TRACK_PREFIX)]

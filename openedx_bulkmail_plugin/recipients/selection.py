@@ -93,7 +93,24 @@ def validate_selection(course_key, targets=None, individuals=None, filters=None)
     return Selection(keys, resolution.usernames, validate_filters(filters))
 
 
-def recipients_queryset(course_key, targets, requester, individuals=(), filters=None, sample=None):
+@dataclass(frozen=True)
+class UserRange:
+    """
+    The users whose id lies in ``(after, up_to]`` (``up_to`` None: no end): a chunk of a ledger.
+
+    It narrows the learner groups' enrollments as well as the users, so that the database
+    never reads, nor materialises, the course's enrollments outside the range.
+    """
+
+    after: int
+    up_to: int = None
+
+    def of(self, queryset, field="user_id"):
+        queryset = queryset.filter(**{f"{field}__gt": self.after})
+        return queryset if self.up_to is None else queryset.filter(**{f"{field}__lte": self.up_to})
+
+
+def recipients_queryset(course_key, targets, requester, individuals=(), filters=None, within=None):
     """
     Everyone a message to this selection reaches, each person once, as one User queryset.
 
@@ -101,8 +118,8 @@ def recipients_queryset(course_key, targets, requester, individuals=(), filters=
     as the subquery of an INSERT ... SELECT (``.values('id')``). ``requester`` is who
     ``myself`` means; without one, ``myself`` reaches nobody. ``individuals`` are
     usernames (as :func:`validate_selection` resolved them); a name no longer in the
-    course simply reaches nobody. ``sample`` (see :mod:`.estimates`) narrows the learner
-    groups to the sampled enrollments, for an estimate.
+    course simply reaches nobody. ``within`` narrows the learner groups to the enrollments
+    of a sample (see :mod:`.estimates`), or everyone to a :class:`UserRange`.
 
     Raises:
         UnknownGroup: a key that is not a group of this course.
@@ -119,22 +136,24 @@ def recipients_queryset(course_key, targets, requester, individuals=(), filters=
         conditions.append(Q(pk=requester.pk))
     if STAFF in keys:
         conditions.append(staff_condition(course_key))
-    filtered = _filtered_part(offer, keys, usernames, validate_filters(filters), sample)
+    filtered = _filtered_part(offer, keys, usernames, validate_filters(filters), within)
     if filtered is not None:
         conditions.append(filtered)
     users = platform.User().objects
+    if isinstance(within, UserRange):
+        users = within.of(users, "id")
     if not conditions:
         # Nobody, in a form that still renders as SQL for INSERT ... SELECT.
         return users.filter(pk__isnull=True)
     return users.filter(reduce(or_, conditions))
 
 
-def _filtered_part(offer, keys, usernames, filters, sample=None):
+def _filtered_part(offer, keys, usernames, filters, within=None):
     """Learner groups and named learners, together, narrowed by every filter; None if neither."""
     parts = []
     learner_keys = [key for key in keys if key not in (MYSELF, STAFF)]
     if learner_keys:
-        parts.append(learner_condition(offer.course_key, enrollments_in(offer, learner_keys, sample)))
+        parts.append(learner_condition(offer.course_key, enrollments_in(offer, learner_keys, within)))
     named = individuals_condition(offer.course_key, usernames)
     if named is not None:
         parts.append(named)
@@ -155,18 +174,19 @@ def learner_groups_condition(offer, learner_keys, filters):
     return Exists(enrolled) & learner_rules(offer.course_key) & filters_condition(offer.course_key, filters or {})
 
 
-def for_email(email):
+def for_email(email, within=None):
     """
     Everyone a stored email reaches now: its groups, its named learners, its filters.
 
     The one door for code that starts from an email (the sending engine), so it never has
-    to know which fields make up a selection.
+    to know which fields make up a selection. ``within``: a :class:`UserRange`, for one
+    chunk of the ledger.
 
     Raises:
         UnknownGroup, EmptySelection, InvalidFilter: as :func:`recipients_queryset`.
     """
     return recipients_queryset(
-        email.course_id, email.targets, email.sender, email.individuals, email.filters)
+        email.course_id, email.targets, email.sender, email.individuals, email.filters, within)
 
 
 def reachable(course_key, requester):

@@ -29,7 +29,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from ..conf import bulkmail_settings
 from ..models import Batch, Delivery, SendTask
-from ..recipients import EmptySelection, InvalidFilter, UnknownGroup, for_email, reachable_for_email
+from ..recipients import EmptySelection, InvalidFilter, UnknownGroup, UserRange, for_email, reachable_for_email
 from . import leases, ledger, progress
 from .batch import BatchSend
 
@@ -77,13 +77,13 @@ def write_ledger(task_id):
     if task.state != SendTask.STARTED:
         return False
     try:
-        recipients = for_email(task.email)
+        for_email(task.email)
     except (UnknownGroup, EmptySelection, InvalidFilter) as error:
         progress.fail(task_id, _("The recipients could not be found: {error}").format(error=error))
         return False
     while True:
         try:
-            if not _write_ranges(task, recipients):
+            if not _write_ranges(task):
                 return False
         except _RangeTooLarge:
             # People joined the course inside a range while the ledger was being written.
@@ -96,12 +96,19 @@ class _RangeTooLarge(Exception):
     """A range held more recipients than a chunk may; its transaction is rolled back."""
 
 
-def _write_ranges(task, recipients):
-    """Every range of user ids after the highest written, one transaction each; False once the send left STARTED."""
+def _write_ranges(task):
+    """
+    Every range of user ids after the highest written, one transaction each; False once the send left STARTED.
+
+    Each range's query is narrowed to the range throughout (its users and the enrollments
+    it reads), so a selection the database answers by materialising the course's
+    enrollments materialises only the range's.
+    """
     chunk = bulkmail_settings.LEDGER_CHUNK_ROWS
     after_user = Delivery.objects.filter(task_id=task.id).aggregate(last=Max("user_id"))["last"] or 0
     bounds = ledger.chunk_bounds(reachable_for_email(task.email), after_user, chunk)
     for up_to_user in [*bounds, None]:
+        recipients = for_email(task.email, UserRange(after_user, up_to_user))
         if _write_chunk(task, recipients, after_user, up_to_user, chunk) is None:
             return False
         after_user = up_to_user

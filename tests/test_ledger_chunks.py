@@ -76,6 +76,18 @@ def test_each_chunk_is_a_range_of_user_ids_not_a_sorted_prefix_of_the_query(smal
     assert list(rows.values_list("user_id", flat=True)) == sorted(person.id for person in small_chunks)
 
 
+def test_each_range_narrows_the_enrollments_it_reads_too(small_chunks, mailer):
+    task = pending_send(targets=("learners", "staff", "myself"))
+    progress.begin(task.id)
+
+    with CaptureQueriesContext(connection) as captured:
+        tasks.write_ledger(task.id)
+
+    inserts = ledger_inserts(captured.captured_queries)
+    # Not only the users (auth_user.id) but the enrollments the learner groups read (user_id).
+    assert all(re.search(r"user_id\W* > ", query["sql"]) for query in inserts)
+
+
 def test_staff_and_myself_count_towards_the_bound_of_their_range(small_chunks, mailer, chunk_sizes):
     team = [factories.grant(factories.user(), "staff") for _ in range(5)]
     task = pending_send(targets=("learners", "staff", "myself"))

@@ -2,19 +2,21 @@
 How the start of a send scales: writing the ledger and its batches, and the memory of a send.
 
 For each size it builds a course (the same population as ``benchmarks/recipients.py``),
-creates an email to All Learners and prints, for the start step (the ledger written by
-INSERT ... SELECT and cut into batches in one transaction): the time, the SQL queries and
-the peak Python memory. Then it sends a batch in-process to Django's in-memory mail backend
+creates an email to every group together, then one to All Learners, and prints, for the
+start step (the ledger written by INSERT ... SELECT and cut into batches, in transactions
+of at most BULKMAIL_LEDGER_CHUNK_ROWS rows): the time, the SQL queries, the peak Python
+memory and the largest transaction. Then it sends a batch in-process to Django's in-memory mail backend
 (after a first batch that warms imports and templates) and prints its time and peak
 memory: a send's memory must not grow with the course.
 
-    .venv/bin/python benchmarks/ledger.py [--sizes 10000 100000]
+    .venv/bin/python benchmarks/ledger.py [--sizes 10000 100000] [--keep-database]
     DATABASE_URL=mysql://root@127.0.0.1:3306/bulkmail_bench .venv/bin/python benchmarks/ledger.py
+
+``--keep-database`` works as in ``benchmarks/recipients.py`` (the two share the courses
+they build); the send measured is deleted afterwards, so runs do not pile ledgers up.
 """
 import argparse
 import importlib.util
-import os
-import shutil
 import sys
 import time
 import tracemalloc
@@ -27,9 +29,9 @@ _spec.loader.exec_module(population)  # sets up Django on the benchmark's own da
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from openedx_bulkmail_plugin.models import Batch, CourseEmail, SendTask  # noqa: E402
+from openedx_bulkmail_plugin.models import Batch, CourseEmail, Delivery, SendTask  # noqa: E402
 from openedx_bulkmail_plugin.sending import leases, tasks  # noqa: E402
 from openedx_bulkmail_plugin.sending.batch import BatchSend  # noqa: E402
 
@@ -46,41 +48,70 @@ def measured(action):
     return result, seconds, len(queries), peak
 
 
-def started_send(key, requester):
+def started_send(key, requester, targets=("learners",)):
     email = CourseEmail.objects.create(course_id=key, sender=requester, subject="Benchmark",
-                                       html_message="<p>Hello %%USER_FULLNAME%%</p>", targets=["learners"])
+                                       html_message="<p>Hello %%USER_FULLNAME%%</p>", targets=list(targets))
     return SendTask.objects.create(email=email, state=SendTask.STARTED)
 
 
-def run(size):
-    key, requester = population.build_course(size)
-    task = started_send(key, requester)
-    _, seconds, queries, peak = measured(lambda: tasks.write_ledger(task.id))
-    task.refresh_from_db()
-    batches = Batch.objects.filter(task=task).count()
-    print(f"{size:>7} enrollments: ledger of {task.total} rows and {batches} batches written in "
-          f"{seconds * 1000:8.1f} ms, {queries} queries, peak {peak / 1024:8.1f} KiB")
+def run(size, keep):
+    key, requester = population.course(size)
+    every_group = [group.key for group in population.available_groups(key)]
+    for label, targets in (("every group", every_group), ("All Learners", ["learners"])):
+        task = started_send(key, requester, targets)
+        chunks = chunk_sizes()
+        _, seconds, queries, peak = measured(lambda task=task: tasks.write_ledger(task.id))
+        task.refresh_from_db()
+        batches = Batch.objects.filter(task=task).count()
+        print(f"{size:>7} enrollments, {label}: ledger of {task.total} rows and {batches} batches written in "
+              f"{seconds * 1000:8.1f} ms, {queries} queries, peak {peak / 1024:8.1f} KiB; "
+              f"{len(chunks)} transactions of at most {max(chunks):,} rows")
+        if label != "All Learners" and keep:
+            forget(task)
     first, second = Batch.objects.filter(task=task).order_by("id")[:2]
     BatchSend(leases.claim(first.id, leases.new_owner())).run()  # warm: imports, templates, ACE plugins
     batch = leases.claim(second.id, leases.new_owner())
     _, seconds, queries, peak = measured(lambda: BatchSend(batch).run())
     print(f"{'':>7}  a batch of {settings.BULKMAIL_BATCH_SIZE} sent (after a first, warming one) in "
           f"{seconds * 1000:8.1f} ms, {queries} queries, peak {peak / 1024:8.1f} KiB")
+    if keep:
+        forget(task)
+
+
+WRITE = tasks.ledger.write
+
+
+def chunk_sizes():
+    """The rows each transaction of the ledger writes, as they are written."""
+    written = []
+
+    def counted(*args, **options):
+        written.append(WRITE(*args, **options))
+        return written[-1]
+
+    tasks.ledger.write = counted
+    return written
+
+
+def forget(task):
+    """Delete the measured send from a kept database: its ledger in one statement, then the rest."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Delivery._meta.db_table} WHERE task_id = %s", [task.id])
+    Batch.objects.filter(task=task).delete()
+    email = task.email
+    task.delete()
+    email.delete()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    population.add_keep_option(parser)
     arguments = parser.parse_args()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
-    try:
-        print(f"database: {connection.vendor}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    with population.benchmark_database(arguments.keep_database):
         for size in arguments.sizes:
-            run(size)
-    finally:
-        teardown_databases(old_config, verbosity=0)
-        shutil.rmtree(population.STATE_DIR, ignore_errors=True)
+            run(size, arguments.keep_database)
 
 
 if __name__ == "__main__":

@@ -13,15 +13,22 @@ username, half by address in capitals) with the two filters reach, and streaming
 of the first run and the median of three, the number of SQL queries and the peak Python
 memory (tracemalloc).
 
-    .venv/bin/python benchmarks/recipients.py [--sizes 10000 100000] [--explain]
+    .venv/bin/python benchmarks/recipients.py [--sizes 10000 100000] [--explain] [--keep-database]
     DATABASE_URL=mysql://root@127.0.0.1:3306/bulkmail_bench .venv/bin/python benchmarks/recipients.py
 
 Without DATABASE_URL it uses a temporary SQLite file. On MySQL it creates, migrates and
-finally drops the database ``test_<name>`` (Django's test database of that URL). Each
+finally drops the database ``test_<name>`` (Django's test database of that URL). With
+``--keep-database`` it uses the database of DATABASE_URL itself (created and migrated if
+need be), keeps it, and reuses a course of the same size built there by an earlier run:
+building a million enrollments takes many minutes, measuring them seconds. Each
 size gets its own course, so the larger run also holds the smaller run's users, as an
 LMS holds the users of other courses. Django has no server-side cursors on MySQL, so
 there the driver holds a streamed result whole and its peak memory grows with the group;
 the ledger avoids that with INSERT ... SELECT.
+
+First come the Email page's counts (see ``recipients/counting.py``): before any background
+count is ready (an estimate, for a course above BULKMAIL_EXACT_COUNT_ENROLLMENTS), the
+background count a worker makes, and the page's answer once it is ready.
 """
 import argparse
 import os
@@ -31,6 +38,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,6 +55,8 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.core.cache import caches  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -67,6 +77,7 @@ from devsite.student.models import CourseAccessRole, CourseEnrollment  # noqa: E
 from openedx_bulkmail_plugin.recipients import (  # noqa: E402
     MAX_INDIVIDUALS,
     available_groups,
+    counting,
     group_counts,
     preview,
     recipients_queryset,
@@ -77,10 +88,23 @@ STAFF_PER_COURSE = 20
 COHORT_NAMES = ("Alpha", "Beta", "Default Group")
 
 
-def build_course(size):
-    """A course of ``size`` enrollments; returns (course key, a staff member as requester)."""
+def course(size):
+    """The course of ``size`` enrollments, built now or by an earlier run; (course key, a staff requester)."""
     key = CourseKey.from_string(f"course-v1:Bench+N{size}+2026")
-    CourseOverview.objects.create(id=key, display_name=f"Bench {size}", org="Bench")
+    if CourseOverview.objects.filter(id=key).exists():
+        return key, get_user_model().objects.get(username=f"n{size}-0")
+    if get_user_model().objects.filter(username__startswith=f"n{size}-").exists():
+        sys.exit(f"A build of the course of {size} enrollments was interrupted: drop the database and run again.")
+    return build_course(size)
+
+
+def build_course(size):
+    """
+    A course of ``size`` enrollments; returns (course key, a staff member as requester).
+
+    Its CourseOverview is written last, so that a course found in a kept database is whole.
+    """
+    key = CourseKey.from_string(f"course-v1:Bench+N{size}+2026")
     CourseMode.objects.create(course_id=key, mode_slug="audit", mode_display_name="Audit")
     CourseMode.objects.create(course_id=key, mode_slug="verified", mode_display_name="Verified Certificate")
     CourseCohortsSettings.objects.create(course_id=key, is_cohorted=True)
@@ -98,6 +122,7 @@ def build_course(size):
         for n, uid in enumerate(learner_ids) if n % 10 != 9))
     _bulk(Optout, (Optout(user_id=uid, course_id=key) for n, uid in enumerate(learner_ids) if n % 50 == 7))
     _grades_and_activity(key, learner_ids)
+    CourseOverview.objects.create(id=key, display_name=f"Bench {size}", org="Bench")
     return key, get_user_model().objects.get(pk=staff_ids[0])
 
 
@@ -158,7 +183,7 @@ def measure(label, action, repeats=3):
         tracemalloc.stop()
         if attempt == 0:
             query_count, first_peak = len(queries), peak
-    print(f"  {label:<34} first {timings[0] * 1000:8.1f} ms  median {statistics.median(timings) * 1000:8.1f} ms"
+    print(f"  {label:<44} first {timings[0] * 1000:8.1f} ms  median {statistics.median(timings) * 1000:8.1f} ms"
           f"  {query_count:2d} queries  peak {first_peak / 1024:8.1f} KiB")
     return result
 
@@ -190,11 +215,46 @@ def explain(key, requester):
                 print("    ", row)
 
 
+def page_counts(key, requester):
+    """
+    What the Email page waits for: its counts before any background count is ready (an
+    estimate for a large course), the background counts themselves (what a worker spends),
+    and the page's counts once they are ready. No worker runs here: the background counts
+    are made in this process, one after the other, and timed.
+    """
+    queued = []
+    counting.count_recipients.apply_async = lambda args, **options: queued.append(args)
+    two = {"passed": False, "inactive_days": 14}
+    every_key = [group.key for group in available_groups(key)]
+    print(f"  Email page (counted exactly below {counting.bulkmail_settings.EXACT_COUNT_ENROLLMENTS:,} enrollments):")
+    for label, ask in (
+            ("open the page: every group", lambda: counting.groups(key, requester)),
+            ("select every group", lambda: counting.selection(key, requester, every_key)),
+            ("All Learners + two filters", lambda: counting.selection(key, requester, ["learners"], filters=two)),
+    ):
+        def before_any_count(ask=ask):
+            caches["default"].clear()
+            return ask()
+        first = measure(f"{label}, no count yet", before_any_count)
+        for args in queued:
+            measure("  the background count (worker)", lambda args=args: counting.count_recipients(*args), repeats=1)
+        queued.clear()
+        ready = measure(f"{label}, count ready", ask)
+        print(f"    {first.status} {_shown(first.value)} -> {ready.status} {_shown(ready.value)}")
+    caches["default"].clear()
+
+
+def _shown(value):
+    return value if isinstance(value, int) else ", ".join(f"{group.key}={count}" for group, count in value)
+
+
 def run(size, show_plan):
     started = time.perf_counter()
-    key, requester = build_course(size)
-    print(f"{size} enrollments (built in {time.perf_counter() - started:.1f} s; "
+    key, requester = course(size)
+    print(f"{size} enrollments (ready in {time.perf_counter() - started:.1f} s; "
           f"{get_user_model().objects.count()} users in the table)")
+    page_counts(key, requester)
+    print("  Counted exactly, now:")
     counts = measure("count every group (group_counts)", lambda: group_counts(key, requester))
     print("    " + ", ".join(f"{group}={count}" for group, count in counts.items()))
     every_key = [group.key for group in available_groups(key)]
@@ -221,16 +281,45 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--explain", action="store_true", help="print the query plans too")
+    add_keep_option(parser)
     arguments = parser.parse_args()
-    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
-    try:
-        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; "
-              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    with benchmark_database(arguments.keep_database):
         for size in arguments.sizes:
             run(size, arguments.explain)
+
+
+def add_keep_option(parser):
+    parser.add_argument("--keep-database", action="store_true",
+                        help="use DATABASE_URL's own database, keep it, reuse the courses built there")
+
+
+@contextmanager
+def benchmark_database(keep):
+    """A database to measure in: a throw-away test database, or DATABASE_URL's own when kept."""
+    if keep:
+        if "DATABASE_URL" not in os.environ or "bench" not in os.environ["DATABASE_URL"].rsplit("/", 1)[-1]:
+            sys.exit("--keep-database needs DATABASE_URL naming a database whose name contains 'bench'.")
+        _create_database()
+        call_command("migrate", verbosity=0)
+    else:
+        old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
+    try:
+        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; "
+              f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())} on {os.cpu_count()} CPUs")
+        yield
     finally:
-        teardown_databases(old_config, verbosity=0)
+        if not keep:
+            teardown_databases(old_config, verbosity=0)
         shutil.rmtree(STATE_DIR, ignore_errors=True)
+
+
+def _create_database():
+    """Create DATABASE_URL's MySQL database when it is missing (SQLite creates its file itself)."""
+    if connection.vendor != "mysql":
+        return
+    name = connection.settings_dict["NAME"]
+    with connection._nodb_cursor() as cursor:  # pylint: disable=protected-access
+        cursor.execute(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
 
 
 if __name__ == "__main__":

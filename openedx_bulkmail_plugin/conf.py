@@ -163,6 +163,22 @@ DEFAULTS = {
     "RATE_LIMIT_CACHE": Setting(
         "default", (str,), "Cache alias that holds the shared rate-limit counters.",
     ),
+    "EXACT_COUNT_ENROLLMENTS": Setting(
+        50_000, (int,),
+        "Courses with at most this many enrollments are counted exactly on every request of the "
+        "Email page. Larger ones answer at once from an exact count made in the background a "
+        "little earlier (the page says when), or from an estimate until the first one is ready.",
+        minimum=0,
+    ),
+    "COUNT_CACHE_SECONDS": Setting(
+        300, (int,),
+        "How long the background count of a large course (see BULKMAIL_EXACT_COUNT_ENROLLMENTS) "
+        "is shown; a newer one is made in the background once it is older than a fifth of this.",
+        minimum=1,
+    ),
+    "COUNT_CACHE": Setting(
+        "default", (str,), "Cache alias that holds the background counts of large courses.",
+    ),
     "SOFT_BOUNCE_LIMIT": Setting(
         3, (int,),
         "An address is suppressed after this many soft bounces (mailbox full, delivery given "

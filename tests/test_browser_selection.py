@@ -5,9 +5,11 @@ or from a CSV file), "Only learners who…" filters, the live count and "See who
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.utils import timezone
 
 from openedx_bulkmail_plugin.models import CourseEmail, SendTask
+from openedx_bulkmail_plugin.recipients import counting
 from tests import factories
 from tests.test_browser import browser, choose, course_staff, open_page, wait_ready, write  # noqa: F401
 
@@ -120,6 +122,7 @@ def test_see_who_lists_the_recipients(course_page):
     total(course_page, "2 people")
     course_page.get_by_role("button", name="See who").click()
     dialog = course_page.get_by_role("dialog")
+    dialog.locator("tbody tr").first.wait_for(timeout=STEP)  # the list may still be on its way
     assert [row.inner_text().split("\t")[0] for row in dialog.locator("tbody tr").all()] == ["bob", "cat"]
 
 
@@ -171,3 +174,42 @@ def test_editing_a_scheduled_email_brings_back_its_named_learners_and_filters(co
     course_page.locator("[data-scheduled-rows] tr", has_text="2 named learners").wait_for(timeout=STEP)
     email.refresh_from_db()
     assert (email.individuals, email.filters) == (["bob", "ann"], {})
+
+
+@pytest.fixture
+def large_course_page(open_page, settings, monkeypatch):  # noqa: F811
+    """The same course counted as a large one, whose background counts wait until the test runs them."""
+    settings.BULKMAIL_EXACT_COUNT_ENROLLMENTS = 0
+    caches["default"].clear()
+    queued = []
+    monkeypatch.setattr(counting.count_recipients, "apply_async", lambda args, **options: queued.append(args))
+    factories.course()
+    for name in ("ann", "bob", "cat"):
+        factories.learner(username=name)
+    factories.grade(factories.get_user_model().objects.get(username="ann"), 90, passed_days_ago=3)
+    page = open_page(course_staff())
+    wait_ready(page)
+    yield page, queued
+    caches["default"].clear()
+
+
+def run_background_counts(queued):
+    while queued:
+        counting.count_recipients(*queued.pop(0))
+
+
+def test_a_large_course_shows_estimates_then_the_counts_made_in_the_background(large_course_page):
+    page, queued = large_course_page
+    page.wait_for_selector(".bm-group__count:has-text('about 3 people')", timeout=STEP)
+    page.wait_for_selector("[data-groups-note]:has-text('Estimated from a sample')", timeout=STEP)
+
+    run_background_counts(queued)
+    page.wait_for_selector("[data-groups-note]:has-text('Counted at')", timeout=STEP)
+    assert "about" not in page.locator(".bm-group__count").first.inner_text()
+
+    choose(page, "All Learners")
+    page.get_by_label("have not passed").check()
+    total(page, "about 2 people")
+    run_background_counts(queued)
+    total(page, "go to 2 people")
+    assert "Counted at" in page.locator("[data-total]").inner_text()

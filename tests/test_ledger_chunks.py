@@ -1,6 +1,8 @@
 """
-A large send's ledger is written in bounded transactions, resumable between them.
+A large send's ledger is written in bounded transactions, by ranges of user ids,
+resumable between them.
 """
+import re
 from collections import Counter
 
 import pytest
@@ -9,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from openedx_bulkmail_plugin import api
 from openedx_bulkmail_plugin.models import Batch, Delivery, SendTask
-from openedx_bulkmail_plugin.sending import progress, tasks
+from openedx_bulkmail_plugin.sending import ledger, progress, tasks
+from tests import factories
 from tests.engine_support import pending_send
 
 pytestmark = pytest.mark.django_db
@@ -27,14 +30,29 @@ def ledger_inserts(queries):
     return [q for q in queries if q["sql"].startswith("INSERT INTO") and Delivery._meta.db_table in q["sql"].split()[2]]
 
 
-def test_ledger_is_written_in_chunks_of_at_most_the_configured_rows(small_chunks, mailer):
+@pytest.fixture
+def chunk_sizes(monkeypatch):
+    """The rows each range of the ledger wrote, in the order written."""
+    written = []
+    real_write = ledger.write
+
+    def counting_write(*args):
+        written.append(real_write(*args))
+        return written[-1]
+
+    monkeypatch.setattr(ledger, "write", counting_write)
+    return written
+
+
+def test_ledger_is_written_in_chunks_of_at_most_the_configured_rows(small_chunks, mailer, chunk_sizes):
     task = pending_send()
     progress.begin(task.id)
 
     with CaptureQueriesContext(connection) as captured:
         assert tasks.write_ledger(task.id) is True
 
-    assert len(ledger_inserts(captured.captured_queries)) == 3  # 4 + 4 + 2
+    assert len(ledger_inserts(captured.captured_queries)) == len(chunk_sizes) >= 3
+    assert max(chunk_sizes) <= 4 and sum(chunk_sizes) == 10
     rows = list(Delivery.objects.filter(task=task).order_by("id").values_list("id", "user_id"))
     assert sorted(user for _id, user in rows) == sorted(person.id for person in small_chunks)
     batches = list(Batch.objects.filter(task=task).order_by("id").values_list("first_delivery_id", "last_delivery_id"))
@@ -43,6 +61,62 @@ def test_ledger_is_written_in_chunks_of_at_most_the_configured_rows(small_chunks
     assert all(sum(first <= row_id <= last for row_id, _ in rows) <= 3 for first, last in batches)
     task.refresh_from_db()
     assert (task.state, task.total) == (SendTask.PROGRESS, 10)
+
+
+def test_each_chunk_is_a_range_of_user_ids_not_a_sorted_prefix_of_the_query(small_chunks, mailer):
+    task = pending_send()
+    progress.begin(task.id)
+
+    with CaptureQueriesContext(connection) as captured:
+        tasks.write_ledger(task.id)
+
+    inserts = ledger_inserts(captured.captured_queries)
+    assert inserts and not any(re.search(r"ORDER BY recipient|LIMIT \d+$", query["sql"]) for query in inserts)
+    rows = Delivery.objects.filter(task=task).order_by("id")
+    assert list(rows.values_list("user_id", flat=True)) == sorted(person.id for person in small_chunks)
+
+
+def test_each_range_narrows_the_enrollments_it_reads_too(small_chunks, mailer):
+    task = pending_send(targets=("learners", "staff", "myself"))
+    progress.begin(task.id)
+
+    with CaptureQueriesContext(connection) as captured:
+        tasks.write_ledger(task.id)
+
+    inserts = ledger_inserts(captured.captured_queries)
+    # Not only the users (auth_user.id) but the enrollments the learner groups read (user_id).
+    assert all(re.search(r"user_id\W* > ", query["sql"]) for query in inserts)
+
+
+def test_staff_and_myself_count_towards_the_bound_of_their_range(small_chunks, mailer, chunk_sizes):
+    team = [factories.grant(factories.user(), "staff") for _ in range(5)]
+    task = pending_send(targets=("learners", "staff", "myself"))
+    progress.begin(task.id)
+
+    assert tasks.write_ledger(task.id) is True
+
+    assert max(chunk_sizes) <= 4
+    task.refresh_from_db()
+    assert task.total == 10 + len(team) + 1  # the learners, the team and the instructor who sends
+
+
+def test_a_range_that_grew_past_a_chunk_is_rolled_back_and_cut_again(small_chunks, mailer, chunk_sizes, monkeypatch):
+    task = pending_send()
+    progress.begin(task.id)
+    real_bounds = ledger.chunk_bounds
+    calls = []
+
+    def stale_bounds_first(*args):
+        calls.append(1)
+        # As if all ten learners enrolled after the bounds were found: one range holds them all.
+        return [] if len(calls) == 1 else real_bounds(*args)
+
+    monkeypatch.setattr(ledger, "chunk_bounds", stale_bounds_first)
+    assert tasks.write_ledger(task.id) is True
+
+    assert chunk_sizes[0] == 10 and max(chunk_sizes[1:]) <= 4  # the first was rolled back
+    assert Delivery.objects.filter(task=task).count() == 10
+    assert len(set(Delivery.objects.filter(task=task).values_list("user_id", flat=True))) == 10
 
 
 def test_start_interrupted_between_chunks_is_finished_by_the_next_start_without_duplicates(

@@ -44,7 +44,9 @@ def test_count_answers_the_documented_shape(client, people):  # pylint: disable=
     response = post(client, "recipients/", {"targets": ["learners"], "individuals": ["dormant", "ghost"],
                                             "filters": {"never_started": True}})
     assert response.status_code == 200
-    assert response.json() == {
+    answer = response.json()
+    assert answer.pop("count_status") == "exact" and answer.pop("counted_at")
+    assert answer == {
         "count": 3,
         "recipients": [
             {"username": "dormant", "name": "Person dormant", "email": "dormant@example.com"},
@@ -88,8 +90,40 @@ def test_too_many_named_learners_answers_400(client, people):  # pylint: disable
     assert "individuals" in response.json()
 
 
+def test_counting_alone_answers_the_count_and_the_names_not_found(client, people):  # pylint: disable=unused-argument
+    response = post(client, "recipients/count/", {"targets": ["learners"], "individuals": ["dormant", "ghost"],
+                                                  "filters": {"never_started": True}})
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer.pop("count_status") == "exact" and answer.pop("counted_at")
+    assert answer == {"count": 3, "not_found": ["ghost"]}
+
+
+def test_counting_alone_names_that_match_nobody_counts_zero(client, people):  # pylint: disable=unused-argument
+    answer = post(client, "recipients/count/", {"individuals": ["ghost"]}).json()
+    assert (answer["count"], answer["not_found"], answer["count_status"]) == (0, ["ghost"], "exact")
+
+
+def test_counting_alone_exactly_counts_a_large_course_now(client, people, settings):  # pylint: disable=unused-argument
+    settings.BULKMAIL_EXACT_COUNT_ENROLLMENTS = 0
+    answer = post(client, "recipients/count/", {"targets": ["learners"], "filters": {"passed": False},
+                                                "exact": True}).json()
+    assert (answer["count"], answer["count_status"]) == (len(population.EXPECTED[("passed", False)]), "exact")
+
+
+@pytest.mark.parametrize(("payload", "field"), [
+    ({"filters": {"passed": True}}, "targets"), ({"targets": ["everyone"]}, "targets"),
+    ({"targets": ["learners"], "filters": {"grade_below": 120}}, "filters"),
+    ({"targets": ["learners"], "exact": "maybe"}, "exact"), ({"targets": ["learners"], "shoe": 9}, "shoe")])
+def test_counting_alone_refuses_what_creating_refuses(client, people, payload, field):  # pylint: disable=unused-argument
+    response = post(client, "recipients/count/", payload)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
 def test_count_by_query_string_keeps_working(client, people):  # pylint: disable=unused-argument
-    assert client.get(API + "recipients/?target=learners").json() == {"count": len(population.LEARNERS)}
+    answer = client.get(API + "recipients/?target=learners").json()
+    assert (answer["count"], answer["count_status"]) == (len(population.LEARNERS), "exact")
 
 
 def test_count_with_no_grades_in_the_course_says_nobody_passed(client):

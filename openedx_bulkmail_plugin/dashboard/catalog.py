@@ -46,6 +46,8 @@ def _compose_strings():
         "loadingGroups": _("Loading recipient groups..."),
         "totalNone": _("Nobody is selected yet."),
         "totalCounting": _("Counting recipients..."),
+        "countedAt": _("Counted at %(time)s; it may have changed since."),
+        "countEstimated": _("Estimated from a sample of this large course; counting everyone..."),
         "timeZoneNote": _("Times are in your time zone, %(zone)s."),
         "sendButton": _("Send now"),
         "scheduleButton": _("Schedule"),
@@ -168,6 +170,9 @@ def _counted_strings():
         "totalPeople": plural_forms(
             "This message will go to %(count)s person.", "This message will go to %(count)s people."),
         "groupCount": plural_forms("(%(count)s person)", "(%(count)s people)"),
+        "groupCountAbout": plural_forms("(about %(count)s person)", "(about %(count)s people)"),
+        "totalPeopleAbout": plural_forms(
+            "This message will go to about %(count)s person.", "This message will go to about %(count)s people."),
         "learnersAdded": plural_forms("%(count)s learner added.", "%(count)s learners added."),
         "notFoundCount": plural_forms(
             "%(count)s named learner was not found.", "%(count)s named learners were not found."),

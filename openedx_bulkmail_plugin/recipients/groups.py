@@ -15,7 +15,7 @@ from functools import reduce
 from operator import or_
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -156,54 +156,16 @@ def validate_targets(course_key, targets):
     return CourseOffer(course_key).validate(targets)
 
 
-def group_counts(course_key, requester):
-    """How many people each offered group reaches right now: ``{key: count}``."""
-    return {group.key: count for group, count in counted_groups(course_key, requester)}
-
-
-def counted_groups(course_key, requester):
+def enrollments_in(offer, learner_keys, within=None):
     """
-    Every offered group, in display order, with how many people it reaches right now.
+    The active enrollments of the course that the learner-based keys select.
 
-    A handful of queries whatever the course's size: one counts staff, one counts the
-    learners grouped by track and cohort, which gives every learner-based group at once.
+    ``within`` (anything with ``of(enrollments)``) narrows them further: a sample for an
+    estimate (:mod:`.estimates`), a range of users for a chunk of a ledger.
     """
-    offer = CourseOffer(course_key)
-    counts = {
-        MYSELF: 1 if requester is not None else 0,
-        STAFF: platform.User().objects.filter(staff_condition(course_key)).count(),
-        LEARNERS: 0,
-    }
-    cohort_keys = {cohort_id: COHORT_PREFIX + name for name, cohort_id in offer.cohorts.items()}
-    counts.update({TRACK_PREFIX + slug: 0 for slug in offer.tracks})
-    counts.update({key: 0 for key in cohort_keys.values()})
-    for row in _learners_by_track_and_cohort(course_key):
-        counts[LEARNERS] += row["learners"]
-        track_key = TRACK_PREFIX + row["mode"]
-        if track_key in counts:
-            counts[track_key] += row["learners"]
-        if row["cohort_id"] in cohort_keys:
-            counts[cohort_keys[row["cohort_id"]]] += row["learners"]
-    return [(group, counts[group.key]) for group in offer.groups()]
-
-
-def _learners_by_track_and_cohort(course_key):
-    """Eligible learners counted per (mode, cohort id): one GROUP BY over the enrollments."""
-    memberships = platform.CohortMembership().objects.filter(course_id=course_key, user_id=OuterRef("user_id"))
-    return (
-        platform.CourseEnrollment().objects
-        .filter(course_id=course_key, is_active=True)
-        .filter(learner_rules(course_key, user_path="user__", user_id_ref="user_id"))
-        .annotate(cohort_id=Subquery(memberships.values("course_user_group_id")[:1]))
-        .order_by()
-        .values("mode", "cohort_id")
-        .annotate(learners=Count("pk"))
-    )
-
-
-def enrollments_in(offer, learner_keys):
-    """The active enrollments of the course that the learner-based keys select."""
     enrollments = platform.CourseEnrollment().objects.filter(course_id=offer.course_key, is_active=True)
+    if within is not None:
+        enrollments = within.of(enrollments)
     if LEARNERS in learner_keys:
         return enrollments
     modes = [key[len(TRACK_PREFIX):] for key in learner_keys if key.startswith(TRACK_PREFIX)]

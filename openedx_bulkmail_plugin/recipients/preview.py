@@ -1,6 +1,9 @@
 """
 Seeing who a selection reaches before sending: the count, the first names, and who was left out.
 """
+from django.utils import timezone
+
+from . import counting
 from .filters import validate_filters
 from .individuals import clean_entries, excluded, resolve
 from .selection import recipients_queryset
@@ -17,7 +20,9 @@ def preview(course_key, requester, targets=None, individuals=None, filters=None)
     them is refused.
 
     Returns:
-        dict: ``count``; ``recipients``, the first SHOWN_RECIPIENTS in username order as
+        dict: ``count``, with ``counted_at`` and ``count_status`` (see :mod:`.counting`: a
+        large course's count may be a recent or an estimated one); ``recipients``, the
+        first SHOWN_RECIPIENTS in username order as
         ``{"username", "name", "email"}``; ``not_found``, the entries that match nobody;
         ``excluded``, the named people found who would not receive it, as
         ``{"username", "reason"}``.
@@ -29,11 +34,15 @@ def preview(course_key, requester, targets=None, individuals=None, filters=None)
     resolution = resolve(course_key, entries)
     if entries and not targets and not resolution.usernames:
         validate_filters(filters)
-        return {"count": 0, "recipients": [], "not_found": resolution.not_found, "excluded": []}
+        return {"count": 0, "recipients": [], "not_found": resolution.not_found, "excluded": [],
+                "counted_at": timezone.now().isoformat(), "count_status": counting.EXACT}
     recipients = recipients_queryset(course_key, targets, requester, resolution.usernames, filters)
     first = recipients.order_by("username").values_list("username", "profile__name", "email")[:SHOWN_RECIPIENTS]
+    counted = counting.selection(course_key, requester, targets, resolution.usernames, filters)
     return {
-        "count": recipients.count(),
+        "count": counted.value,
+        "counted_at": counted.counted_at.isoformat(),
+        "count_status": counted.status,
         "recipients": [{"username": username, "name": name or "", "email": email} for username, name, email in first],
         "not_found": resolution.not_found,
         "excluded": excluded(course_key, resolution.usernames, recipients),

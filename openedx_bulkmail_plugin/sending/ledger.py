@@ -2,9 +2,10 @@
 The per-recipient ledger of a send: written before the first message leaves, marked as
 the mail server accepts the messages (a few dozen rows per UPDATE, see :class:`Marks`).
 
-The ledger is written by the database itself (INSERT ... SELECT from the recipient query)
-and cut into batches by the database too (a window function over ledger ids), so a send
-to a hundred thousand learners never holds their ids, let alone their addresses, in Python.
+The ledger is written by the database itself (INSERT ... SELECT from the recipient query,
+one range of user ids at a time) and cut into batches by the database too (a window
+function over ledger ids), so a send to a million learners never holds their ids, let
+alone their addresses, in Python.
 """
 import time
 from collections import defaultdict
@@ -18,28 +19,49 @@ from ..deliverability import suppressions
 from ..models import Batch, Delivery
 
 
-def write(task, recipients, limit=None):
+def write(task, recipients, after_user=0, up_to_user=None):
     """
-    Write one queued row per recipient of ``task``, in user id order; return how many were written.
+    Write one queued row per recipient of ``task`` whose user id lies in a range; return how many.
 
     Args:
         task: the SendTask, in a transaction that also records its batches.
         recipients: a QuerySet of users (each once), e.g. ``recipients_queryset(...)``.
-        limit: write only the first ``limit`` of them (a chunk of a large ledger).
+        after_user, up_to_user: the range of user ids, ``after_user < id <= up_to_user``
+            (``None``: no upper end), so that a chunk of a large ledger is a range the
+            database finds by index, not a prefix it must sort the whole query to find.
     """
-    select_sql, params = recipients.order_by().values("id").query.sql_with_params()
+    if up_to_user is not None:
+        recipients = recipients.filter(id__lte=up_to_user)
+    select_sql, params = recipients.filter(id__gt=after_user).order_by().values("id").query.sql_with_params()
     table = connection.ops.quote_name(Delivery._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(name) for name in (
         "task_id", "user_id", "status", "attempts", "last_error"))
-    sql = (
-        f"INSERT INTO {table} ({columns}) "
-        f"SELECT %s, recipient.id, %s, 0, '' FROM ({select_sql}) recipient ORDER BY recipient.id"
-    )
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
+    sql = f"INSERT INTO {table} ({columns}) SELECT %s, recipient.id, %s, 0, '' FROM ({select_sql}) recipient"
     with connection.cursor() as cursor:
         cursor.execute(sql, (task.id, Delivery.QUEUED, *params))
         return cursor.rowcount
+
+
+def chunk_bounds(candidates, after_user, rows):
+    """
+    Upper user ids of ranges that each hold at most ``rows`` candidates, after ``after_user``; one statement.
+
+    ``candidates`` is a queryset of ``user_id`` values that holds everyone the send may
+    reach (a user may appear more than once, which only makes ranges smaller). The
+    candidates are numbered in user id order and every ``rows``-th one closes a range:
+    one pass over the course's enrollments, however many chunks follow, and a handful of
+    ids back, never the recipients.
+    """
+    select_sql, params = candidates.query.sql_with_params()
+    sql = (
+        "SELECT numbered.user_id FROM ("
+        "SELECT candidate.user_id AS user_id, ROW_NUMBER() OVER (ORDER BY candidate.user_id) AS position "
+        f"FROM ({select_sql}) candidate WHERE candidate.user_id > %s"
+        ") numbered WHERE numbered.position %% %s = 0 ORDER BY numbered.position"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, int(after_user), int(rows)))
+        return [user_id for (user_id,) in cursor.fetchall()]
 
 
 def split_into_batches(task, size, after_id=0):

@@ -3,8 +3,8 @@ The sending engine as Celery tasks: resolve recipients -> write the ledger -> se
 
     start_send(task_id):
         begin: QUEUING/PENDING -> STARTED (once, whoever else receives the message)
-        write the ledger from the recipient query and cut it into batches, in chunks of
-            at most BULKMAIL_LEDGER_CHUNK_ROWS rows, one transaction each
+        write the ledger from the recipient query and cut it into batches, by ranges of
+            user ids of at most BULKMAIL_LEDGER_CHUNK_ROWS recipients, one transaction each
         STARTED -> PROGRESS with the total (or settle at once: nobody to send to)
         fan out: one send_batch message per batch
 
@@ -29,7 +29,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from ..conf import bulkmail_settings
 from ..models import Batch, Delivery, SendTask
-from ..recipients import EmptySelection, InvalidFilter, UnknownGroup, for_email
+from ..recipients import EmptySelection, InvalidFilter, UnknownGroup, UserRange, for_email, reachable_for_email
 from . import leases, ledger, progress
 from .batch import BatchSend
 
@@ -65,37 +65,66 @@ def write_ledger(task_id):
     Write the ledger and its batches in chunks, then STARTED -> PROGRESS; whether this call did it.
 
     Each chunk is one transaction of at most BULKMAIL_LEDGER_CHUNK_ROWS rows (a million
-    learners never make one huge transaction, nor one huge binlog event for the replicas),
-    written by the database from the recipient query, after the highest user already
-    written. A start interrupted between two chunks is finished by the next delivery of its
-    message (or the sweep), never written twice; a cancel between chunks stops the writing.
+    learners never make one huge transaction, nor one huge binlog event for the replicas):
+    the recipients within one range of user ids, written by the database from the
+    recipient query. The ranges are found first, in one pass over who the send may reach
+    (:func:`.ledger.chunk_bounds`), so no chunk makes the database evaluate and sort the
+    whole query again. A start interrupted between two chunks is finished by the next
+    delivery of its message (or the sweep) after the highest user already written, never
+    written twice; a cancel between chunks stops the writing.
     """
     task = SendTask.objects.select_related("email").get(id=task_id)
     if task.state != SendTask.STARTED:
         return False
     try:
-        recipients = for_email(task.email)
+        for_email(task.email)
     except (UnknownGroup, EmptySelection, InvalidFilter) as error:
         progress.fail(task_id, _("The recipients could not be found: {error}").format(error=error))
         return False
-    chunk = bulkmail_settings.LEDGER_CHUNK_ROWS
     while True:
-        written = _write_chunk(task, recipients, chunk)
-        if written is None:
+        try:
+            if not _write_ranges(task):
+                return False
+        except _RangeTooLarge:
+            # People joined the course inside a range while the ledger was being written.
+            log.info("Bulk email send %s: a ledger range grew; finding the ranges again.", task_id)
+            continue
+        return _open_for_sending(task_id)
+
+
+class _RangeTooLarge(Exception):
+    """A range held more recipients than a chunk may; its transaction is rolled back."""
+
+
+def _write_ranges(task):
+    """
+    Every range of user ids after the highest written, one transaction each; False once the send left STARTED.
+
+    Each range's query is narrowed to the range throughout (its users and the enrollments
+    it reads), so a selection the database answers by materialising the course's
+    enrollments materialises only the range's.
+    """
+    chunk = bulkmail_settings.LEDGER_CHUNK_ROWS
+    after_user = Delivery.objects.filter(task_id=task.id).aggregate(last=Max("user_id"))["last"] or 0
+    bounds = ledger.chunk_bounds(reachable_for_email(task.email), after_user, chunk)
+    for up_to_user in [*bounds, None]:
+        recipients = for_email(task.email, UserRange(after_user, up_to_user))
+        if _write_chunk(task, recipients, after_user, up_to_user, chunk) is None:
             return False
-        if written < chunk:
-            return _open_for_sending(task_id)
+        after_user = up_to_user
+    return True
 
 
-def _write_chunk(task, recipients, chunk):
-    """One chunk of the ledger and its batches; how many rows it wrote, or None once the send left STARTED."""
+def _write_chunk(task, recipients, after_user, up_to_user, chunk):
+    """One range of the ledger and its batches; how many rows it wrote, or None once the send left STARTED."""
     with transaction.atomic():
         # The send's row is locked first, so two starts of one send write their chunks in turn.
         if not SendTask.objects.filter(id=task.id, state=SendTask.STARTED).update(started_at=F("started_at")):
             return None
-        after_user = Delivery.objects.filter(task_id=task.id).aggregate(last=Max("user_id"))["last"] or 0
         after_row = Batch.objects.filter(task_id=task.id).aggregate(last=Max("last_delivery_id"))["last"] or 0
-        written = ledger.write(task, recipients.filter(id__gt=after_user), limit=chunk)
+        written = ledger.write(task, recipients, after_user, up_to_user)
+        if written > chunk:
+            raise _RangeTooLarge()
         ledger.split_into_batches(task, bulkmail_settings.BATCH_SIZE, after_id=after_row)
     return written
 

@@ -10,6 +10,7 @@ COURSE = r"^courses/(?P<course_id>[^/]+)/"
 urlpatterns = [
     re_path(COURSE + r"groups/$", recipient_views.GroupsView.as_view(), name="groups"),
     re_path(COURSE + r"recipients/$", recipient_views.RecipientsView.as_view(), name="recipients"),
+    re_path(COURSE + r"recipients/count/$", recipient_views.RecipientCountView.as_view(), name="recipient-count"),
     re_path(COURSE + r"recipients/recent/$", recent_views.RecentEmailsView.as_view(), name="recipients-recent"),
     re_path(COURSE + r"emails/$", emails.EmailsView.as_view(), name="emails"),
     re_path(COURSE + r"emails/check/$", emails.EmailCheckView.as_view(), name="email-check"),

@@ -2,9 +2,15 @@
  * Who the email goes to: the groups, the named learners and the filters together, with
  * the live count of everyone they reach (one request per change, the latest one wins)
  * and "See who", the first hundred of them.
+ *
+ * The count is asked for alone (recipients/count/), so a large course answers at once; the
+ * list of names (recipients/) follows at once for a small course or named learners (who
+ * need their marks), else when "See who" opens. An estimated count says "about" and is asked for again until the exact
+ * one replaces it; a recent one says when it was made. Before a send is confirmed, the
+ * count is made exactly, now.
  */
 import {createFilters} from './filters.js';
-import {createGroupPicker} from './groups.js';
+import {countNote, createGroupPicker} from './groups.js';
 import {createIndividuals, reasonText} from './individuals.js';
 import {debounce, el} from './dom.js';
 import {ApiError} from './api.js';
@@ -12,6 +18,8 @@ import {ApiError} from './api.js';
 export function createSelection(root, {api, t, notices, dialogs}) {
   const total = root.querySelector('[data-total]');
   const seeWho = root.querySelector('[data-see-who]');
+  const ASK_AGAIN_MS = 3000;
+  const MOST_ASKS = 40;
   let latestRequest = 0;
   let lastAnswer = null;
   const refreshSoon = debounce(() => refresh(), 300);
@@ -29,6 +37,10 @@ export function createSelection(root, {api, t, notices, dialogs}) {
 
   async function preview(selection = current()) {
     return api.post('recipients/', selection);
+  }
+
+  async function countOf(selection, exact = false) {
+    return api.post('recipients/count/', {...selection, exact});
   }
 
   function showFilterError(problems) {
@@ -56,19 +68,49 @@ export function createSelection(root, {api, t, notices, dialogs}) {
     }
     total.textContent = t('totalCounting');
     try {
-      const answer = await preview(selection);
+      const answer = await countOf(selection);
       if (request !== latestRequest) return;
-      lastAnswer = answer;
       individuals.mark(answer);
-      total.textContent = totalText(answer);
-      seeWho.hidden = !answer.count;
+      showTotal(answer, selection, request, 0);
+      // A small course (counted exactly, now) lists its first names at once too, as named learners need.
+      if (answer.count_status === 'exact' || (selection.individuals || []).length) markNamed(selection, request);
     } catch (error) {
       if (request === latestRequest) showProblem(error);
     }
   }
 
+  function showTotal(answer, selection, request, asks) {
+    total.textContent = totalText(answer);
+    seeWho.hidden = !answer.count;
+    if (answer.count_status !== 'estimate' || asks >= MOST_ASKS) return;
+    setTimeout(async () => {
+      if (request !== latestRequest) return;
+      try {
+        const newer = await countOf(selection);
+        if (request === latestRequest) showTotal(newer, selection, request, asks + 1);
+      } catch (error) {
+        // The estimate stays on screen until the selection changes.
+      }
+    }, ASK_AGAIN_MS);
+  }
+
+  /** The named learners' marks (not found, left out and why) come with the list of names. */
+  async function markNamed(selection, request) {
+    try {
+      const answer = await preview(selection);
+      if (request !== latestRequest) return;
+      lastAnswer = answer;
+      individuals.mark(answer);
+    } catch (error) {
+      // The count is on screen; "See who" asks again.
+    }
+  }
+
   function totalText(answer) {
-    const parts = [t.plural('totalPeople', answer.count)];
+    const estimate = answer.count_status === 'estimate';
+    const parts = [t.plural(estimate ? 'totalPeopleAbout' : 'totalPeople', answer.count)];
+    const note = countNote(t, answer);
+    if (note) parts.push(note);
     if (answer.not_found.length) parts.push(t.plural('notFoundCount', answer.not_found.length));
     if (!answer.count && Object.keys(filters.selected()).length) parts.push(t('noneMeetFilters'));
     return parts.join(' ');
@@ -91,6 +133,7 @@ export function createSelection(root, {api, t, notices, dialogs}) {
       el('p', {}, answer.count > answer.recipients.length
         ? t('firstRecipients', {shown: t.number(answer.recipients.length), count: t.number(answer.count)})
         : t.plural('totalPeople', answer.count)),
+      countNote(t, answer) ? el('p', {class: 'bm-muted'}, countNote(t, answer)) : null,
       peopleTable(answer.recipients),
       answer.not_found.length ? [el('h3', {}, t('notFoundHeading')), el('p', {}, answer.not_found.join(', '))] : null,
       answer.excluded.length ? [el('h3', {}, t('excludedHeading')), el('ul', {}, answer.excluded.map(

@@ -9,7 +9,7 @@ memory and the largest transaction. Then it sends a batch in-process to Django's
 (after a first batch that warms imports and templates) and prints its time and peak
 memory: a send's memory must not grow with the course.
 
-    .venv/bin/python benchmarks/ledger.py [--sizes 10000 100000] [--keep-database]
+    .venv/bin/python benchmarks/ledger.py [--sizes 10000 100000] [--keep-database] [--chunk-rows N]
     DATABASE_URL=mysql://root@127.0.0.1:3306/bulkmail_bench .venv/bin/python benchmarks/ledger.py
 
 ``--keep-database`` works as in ``benchmarks/recipients.py`` (the two share the courses
@@ -106,9 +106,14 @@ def forget(task):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--chunk-rows", type=int, default=None,
+                        help="BULKMAIL_LEDGER_CHUNK_ROWS for this run; a number above the course's "
+                             "size writes the ledger in one transaction, for comparison")
     population.add_keep_option(parser)
     arguments = parser.parse_args()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    if arguments.chunk_rows:
+        settings.BULKMAIL_LEDGER_CHUNK_ROWS = arguments.chunk_rows
     with population.benchmark_database(arguments.keep_database):
         for size in arguments.sizes:
             run(size, arguments.keep_database)

@@ -179,12 +179,16 @@ def test_a_draft_is_opened_and_deleted_from_the_list_by_keyboard(course_page):
     write(course_page, "First draft", "One")
     saved(course_page)
     course_page.get_by_role("button", name="New email").click()
-    course_page.wait_for_function("() => document.getElementById('bm-subject').value === ''", timeout=STEP)
+    # Each action ends by putting focus in the Subject field: wait for its notice, as a user
+    # waits to see it done, before moving focus elsewhere.
+    notice = course_page.locator("[data-notice='success']")
+    notice.get_by_text("The form is empty for a new email").wait_for(timeout=STEP)
+    assert course_page.evaluate("document.getElementById('bm-subject').value") == ""
 
     course_page.get_by_role("button", name="Open: First draft").focus()
     course_page.keyboard.press("Enter")
-    course_page.wait_for_function("() => document.getElementById('bm-subject').value === 'First draft'",
-                                  timeout=STEP)
+    notice.get_by_text("The draft \u201cFirst draft\u201d is open in the form.").wait_for(timeout=STEP)
+    assert course_page.evaluate("document.getElementById('bm-subject').value") == "First draft"
     course_page.get_by_role("button", name="Delete: First draft").focus()
     course_page.keyboard.press("Enter")
     course_page.get_by_role("dialog").get_by_role("button", name="Delete").click()

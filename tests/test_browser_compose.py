@@ -84,8 +84,8 @@ def test_an_email_starts_from_a_template(open_page):  # noqa: F811  pylint: disa
 
     page.get_by_role("button", name="Use: Weekly summary").click()
 
-    page.wait_for_function("() => document.getElementById('bm-subject').value === 'This week in the course'",
-                           timeout=STEP)
+    page.locator("[data-notice='success']").get_by_text("Weekly summary").wait_for(timeout=STEP)
+    assert page.evaluate("document.getElementById('bm-subject').value") == "This week in the course"
     assert "Here is what happened." in editor_text(page)
     assert page.evaluate("document.activeElement.id") == "bm-subject"
 

@@ -200,23 +200,6 @@ def test_details_list_the_recipient_the_mail_server_refused(open_page, sending, 
     assert "No such user" in failures.inner_text()
 
 
-def test_stopping_a_running_send_leaves_it_revoked(open_page, settings, start_worker):
-    factories.course()
-    many_learners(200)
-    settings.BULKMAIL_CELERY_QUEUE = TEST_QUEUE
-    start_worker(concurrency=1, BULKMAIL_MAX_MESSAGES_PER_SECOND=10, **FAST)
-    page = open_page(course_staff())
-    wait_ready(page)
-
-    row = send_to_all_learners(page, "Office hours moved")
-    row.get_by_role("button", name="Stop sending: Office hours moved").click()
-    page.get_by_role("dialog").get_by_role("button", name="Stop sending").click()
-
-    row.locator(".bm-badge--revoked").wait_for(timeout=120_000)
-    task = wait_until(lambda: SendTask.objects.filter(state=SendTask.REVOKED).first(), timeout=60)
-    assert task.sent < 200
-
-
 def test_scheduled_email_can_be_edited_then_deleted(open_page, sending):  # pylint: disable=unused-argument
     factories.course()
     factories.learner()

@@ -63,6 +63,7 @@ def test_a_stopped_send_counts_the_unsent_apart_and_its_row_ends_on_the_final_co
     task = wait_until(lambda: SendTask.objects.filter(state=SendTask.REVOKED).first(), timeout=60)
     wait_until(lambda: api.counts_are_final(SendTask.objects.get(id=task.id)), timeout=60)
     task.refresh_from_db()
+    assert task.sent < 200  # the stop came in time
     assert task.cancelled > 0 and task.skipped == 0
     assert task.sent + task.cancelled == task.total == 200
     row.get_by_text(final_counts_text(task)).wait_for(timeout=STEP)

@@ -12,9 +12,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from ... import api
-from ...recipients import EmptySelection, InvalidFilter, InvalidIndividuals, UnknownGroup
 from ...scheduling import validate_due
 from .base import CourseView, extend_schema
+from .recipient_views import selection_errors_as_400
 from .serializers import SelectionSerializer
 
 
@@ -49,15 +49,10 @@ class RecentEmailsView(CourseView):
         data = request_data.validated_data
         try:
             around = validate_due(data["schedule"]) if data.get("schedule") else None
-            answer = api.recent_emails(self.course_key, request.user, data.get("targets"), data.get("individuals"),
-                                   data.get("filters"), around=around, excluding=data.get("exclude"))
         except api.EmailInvalid as invalid:
             raise ValidationError(invalid.errors) from invalid
-        except (UnknownGroup, EmptySelection) as error:
-            raise ValidationError({"targets": [str(error)]}) from error
-        except InvalidIndividuals as error:
-            raise ValidationError({"individuals": [str(error)]}) from error
-        except InvalidFilter as error:
-            raise ValidationError({"filters": {error.key: [error.message]}}) from error
+        with selection_errors_as_400():
+            answer = api.recent_emails(self.course_key, request.user, data.get("targets"), data.get("individuals"),
+                                       data.get("filters"), around=around, excluding=data.get("exclude"))
         return Response({"count": answer.count, "window_days": answer.window_days, "warn_at": answer.warn_at,
                          "warn": answer.warn})

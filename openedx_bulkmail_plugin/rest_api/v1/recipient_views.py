@@ -7,6 +7,8 @@ background count or an estimate (:mod:`~openedx_bulkmail_plugin.recipients.count
 answer says when it was counted and how (``count_status``), so that no client shows an
 estimate or an earlier count as the number a send would reach now.
 """
+from contextlib import contextmanager
+
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
@@ -44,6 +46,19 @@ class CountedSerializer(serializers.Serializer):  # pylint: disable=abstract-met
 def counted(answer):
     """The ``counted_at`` and ``count_status`` of a :class:`~counting.Counted`, as the API gives them."""
     return {"counted_at": answer.counted_at.isoformat(), "count_status": answer.status}
+
+
+@contextmanager
+def selection_errors_as_400():
+    """A selection's invalid part as the 400 that names it: targets, individuals, or the filter's key."""
+    try:
+        yield
+    except (UnknownGroup, EmptySelection) as error:
+        raise ValidationError({"targets": [str(error)]}) from error
+    except InvalidIndividuals as error:
+        raise ValidationError({"individuals": [str(error)]}) from error
+    except InvalidFilter as error:
+        raise ValidationError({"filters": {error.key: [error.message]}}) from error
 
 
 class GroupSerializer(serializers.Serializer):  # pylint: disable=abstract-method
@@ -128,15 +143,9 @@ class RecipientsView(CourseView):
         selection = SelectionSerializer(data=request.data)
         selection.is_valid(raise_exception=True)
         data = selection.validated_data
-        try:
+        with selection_errors_as_400():
             answer = preview(self.course_key, request.user, data.get("targets"), data.get("individuals"),
                              data.get("filters"))
-        except (UnknownGroup, EmptySelection) as error:
-            raise ValidationError({"targets": [str(error)]}) from error
-        except InvalidIndividuals as error:
-            raise ValidationError({"individuals": [str(error)]}) from error
-        except InvalidFilter as error:
-            raise ValidationError({"filters": {error.key: [error.message]}}) from error
         return Response(answer)
 
 
@@ -151,7 +160,7 @@ class RecipientCountView(CourseView):
         selection = CountRequestSerializer(data=request.data)
         selection.is_valid(raise_exception=True)
         data = selection.validated_data
-        try:
+        with selection_errors_as_400():
             resolution = resolve(self.course_key, clean_entries(data.get("individuals")))
             if not data.get("targets") and not resolution.usernames and resolution.not_found:
                 # Only names that match nobody: nobody is reached, and the answer says whom to fix.
@@ -160,10 +169,4 @@ class RecipientCountView(CourseView):
                 return Response({"count": 0, "not_found": resolution.not_found, **counted(answer)})
             answer = counting.selection(self.course_key, request.user, data.get("targets"), resolution.usernames,
                                         data.get("filters"), exact=data["exact"])
-        except (UnknownGroup, EmptySelection) as error:
-            raise ValidationError({"targets": [str(error)]}) from error
-        except InvalidIndividuals as error:
-            raise ValidationError({"individuals": [str(error)]}) from error
-        except InvalidFilter as error:
-            raise ValidationError({"filters": {error.key: [error.message]}}) from error
         return Response({"count": answer.value, "not_found": resolution.not_found, **counted(answer)})

@@ -124,10 +124,10 @@ def check_reaches_someone(course_key, selection, sender, count=False):
     """
     reached = recipients.recipients_queryset(
         course_key, selection.targets, sender, selection.individuals, selection.filters)
-    number = reached.count() if count else None
-    if not (number if count else reached.exists()):
+    number = reached.count() if count else int(reached.exists())
+    if not number:
         message = _("Nobody would receive this email: the selected groups are empty.")
         if selection.filters:
             message = _("Nobody would receive this email: no one selected meets the filters.")
         raise EmailInvalid({"targets": message})
-    return number
+    return number if count else None

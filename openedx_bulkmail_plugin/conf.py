@@ -97,6 +97,13 @@ DEFAULTS = {
         "course of a million learners never holds one huge transaction on the LMS database.",
         minimum=1,
     ),
+    "LEDGER_WRITERS": Setting(
+        2, (int,),
+        "Database connections that write a large send's ledger together: while one writes a "
+        "range, the next finds its recipients in a temporary table (the LMS database user "
+        "needs CREATE TEMPORARY TABLES; without it, or on SQLite, one connection does all).",
+        minimum=1,
+    ),
     "CONCURRENT_CONNECTIONS": Setting(
         24, (int,),
         "Mail sessions one batch keeps busy at once (and so messages in flight per worker "

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from openedx_bulkmail_plugin import api
 from openedx_bulkmail_plugin.models import Batch, Delivery, SendTask
-from openedx_bulkmail_plugin.sending import ledger, progress, tasks
+from openedx_bulkmail_plugin.sending import ledger, progress, ranges, recovery, tasks
 from tests import factories
 from tests.engine_support import pending_send
 
@@ -122,7 +122,7 @@ def test_a_range_that_grew_past_a_chunk_is_rolled_back_and_cut_again(small_chunk
 def test_start_interrupted_between_chunks_is_finished_by_the_next_start_without_duplicates(
         small_chunks, mailer, monkeypatch):
     task = pending_send()
-    real_chunk = tasks._write_chunk  # pylint: disable=protected-access
+    real_chunk = ranges.write_range
     calls = []
 
     def dies_after_the_first_chunk(*args):
@@ -131,12 +131,12 @@ def test_start_interrupted_between_chunks_is_finished_by_the_next_start_without_
         calls.append(1)
         return real_chunk(*args)
 
-    monkeypatch.setattr(tasks, "_write_chunk", dies_after_the_first_chunk)
+    monkeypatch.setattr(ranges, "write_range", dies_after_the_first_chunk)
     with pytest.raises(RuntimeError):
         tasks.start_send(task.id)
     assert (SendTask.objects.get(id=task.id).state, Delivery.objects.filter(task=task).count()) == (SendTask.STARTED, 4)
 
-    monkeypatch.setattr(tasks, "_write_chunk", real_chunk)
+    monkeypatch.setattr(ranges, "write_range", real_chunk)
     tasks.start_send(task.id)
 
     task.refresh_from_db()
@@ -146,7 +146,7 @@ def test_start_interrupted_between_chunks_is_finished_by_the_next_start_without_
 
 def test_cancel_between_chunks_stops_the_writing(small_chunks, mailer, monkeypatch):
     task = pending_send()
-    real_chunk = tasks._write_chunk  # pylint: disable=protected-access
+    real_chunk = ranges.write_range
 
     def cancelled_after_each_chunk(*args):
         written = real_chunk(*args)
@@ -154,10 +154,51 @@ def test_cancel_between_chunks_stops_the_writing(small_chunks, mailer, monkeypat
             api.cancel_send(SendTask.objects.get(id=task.id))
         return written
 
-    monkeypatch.setattr(tasks, "_write_chunk", cancelled_after_each_chunk)
+    monkeypatch.setattr(ranges, "write_range", cancelled_after_each_chunk)
     tasks.start_send(task.id)
 
     task.refresh_from_db()
     assert task.state == SendTask.REVOKED
     assert Delivery.objects.filter(task=task).count() == 4
     assert mailer.accepted == []
+
+
+def test_the_first_batches_go_out_while_the_rest_of_the_ledger_is_written(small_chunks, mailer, monkeypatch):
+    task = pending_send()
+    when_sent = []  # (ledger rows written, state of the send) as each message leaves
+    real_send = mailer.send
+
+    def noting_the_ledger(self, user):
+        when_sent.append((Delivery.objects.filter(task=task).count(), SendTask.objects.get(id=task.id).state))
+        real_send(self, user)
+
+    monkeypatch.setattr(mailer, "send", noting_the_ledger)
+    tasks.start_send(task.id)  # tests run Celery eagerly: each batch is sent as soon as it is queued
+
+    assert when_sent[0] == (4, SendTask.STARTED)
+    task.refresh_from_db()
+    # Every batch was done before the ledger was whole: the start itself settled the send.
+    assert (task.state, task.total, task.sent) == (SendTask.SUCCESS, 10, 10)
+    assert Counter(mailer.accepted) == Counter({person.email: 1 for person in small_chunks})
+
+
+def test_batches_done_before_the_ledger_is_whole_never_settle_the_send(small_chunks, mailer, monkeypatch):
+    task = pending_send()
+    real_chunk = ranges.write_range
+    calls = []
+
+    def dies_after_the_first_chunk(*args):
+        if calls:
+            raise RuntimeError("worker killed")
+        calls.append(1)
+        return real_chunk(*args)
+
+    monkeypatch.setattr(ranges, "write_range", dies_after_the_first_chunk)
+    with pytest.raises(RuntimeError):
+        tasks.start_send(task.id)
+
+    assert not Batch.objects.filter(task=task).exclude(state=Batch.DONE).exists()
+    assert sorted(mailer.accepted) == sorted(person.email for person in small_chunks[:4])
+    assert progress.settle(task.id) is False
+    assert recovery.settle_finished() == 0
+    assert SendTask.objects.get(id=task.id).state == SendTask.STARTED

@@ -70,7 +70,7 @@ class BatchSend:
 
     def run(self):
         """Send what the batch still owes; return its :class:`Outcome`."""
-        if self.task.state != SendTask.PROGRESS:
+        if self.task.state not in progress.SENDING:
             return self.finish()
         if not self.keep_lease():
             return self.stop()
@@ -193,7 +193,7 @@ class BatchSend:
         return not self.stopping
 
     def send_is_running(self):
-        return SendTask.objects.filter(id=self.task.id, state=SendTask.PROGRESS).exists()
+        return SendTask.objects.filter(id=self.task.id, state__in=progress.SENDING).exists()
 
     def still_sending(self):
         """Whether the send still runs and the batch is still ours (renewing the lease to know)."""
@@ -261,7 +261,7 @@ class BatchSend:
         letting the send settle with learners never mailed.
         """
         state = SendTask.objects.filter(id=self.task.id).values_list("state", flat=True).first()
-        if state == SendTask.PROGRESS and ledger.rows(self.batch).exists():
+        if state in progress.SENDING and ledger.rows(self.batch).exists():
             leases.release_for_retry(self.batch, self.batch.attempts, delay=0)
             return Outcome(finished=False, retry_in=0)
         if state in SendTask.FINISHED_STATES:

@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 
 from django.db import InterfaceError, OperationalError, connection
-from django.db.models import F
+from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from .. import platform
@@ -19,26 +19,75 @@ from ..deliverability import suppressions
 from ..models import Batch, Delivery
 
 
-def write(task, recipients, after_user=0, up_to_user=None):
+def write(task, recipients):
     """
-    Write one queued row per recipient of ``task`` whose user id lies in a range; return how many.
+    Write one queued row per recipient of ``task``; return how many.
 
     Args:
         task: the SendTask, in a transaction that also records its batches.
-        recipients: a QuerySet of users (each once), e.g. ``recipients_queryset(...)``.
-        after_user, up_to_user: the range of user ids, ``after_user < id <= up_to_user``
-            (``None``: no upper end), so that a chunk of a large ledger is a range the
-            database finds by index, not a prefix it must sort the whole query to find.
+        recipients: a QuerySet of users (each once), e.g. ``recipients_queryset(...)``,
+            narrowed to one range of user ids for a chunk of a large ledger.
     """
-    if up_to_user is not None:
-        recipients = recipients.filter(id__lte=up_to_user)
-    select_sql, params = recipients.filter(id__gt=after_user).order_by().values("id").query.sql_with_params()
+    select_sql, params = recipients.order_by().values("id").query.sql_with_params()
     table = connection.ops.quote_name(Delivery._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(name) for name in (
         "task_id", "user_id", "status", "attempts", "last_error"))
     sql = f"INSERT INTO {table} ({columns}) SELECT %s, recipient.id, %s, 0, '' FROM ({select_sql}) recipient"
     with connection.cursor() as cursor:
         cursor.execute(sql, (task.id, Delivery.QUEUED, *params))
+        return cursor.rowcount
+
+
+STAGING_TABLE = "bulkmail_staged_recipients"
+
+
+# A range this size fits in MySQL's in-memory tables at their default size limit (16 MB).
+MOST_ROWS_IN_MEMORY = 100_000
+
+
+def create_staging_table(rows):
+    """
+    This connection's own temporary table for one range of ``rows`` recipients at most.
+
+    A temporary table is invisible to other connections, never replicated row by row and
+    gone with the connection, so staging a range costs the LMS database no shared state.
+    """
+    table = connection.ops.quote_name(STAGING_TABLE)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}" if connection.vendor == "sqlite"
+                       else f"DROP TEMPORARY TABLE IF EXISTS {table}")
+        in_memory = " ENGINE=MEMORY" if connection.vendor == "mysql" and rows <= MOST_ROWS_IN_MEMORY else ""
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} (user_id BIGINT NOT NULL, PRIMARY KEY USING BTREE (user_id))"
+                       f"{in_memory}")
+
+
+def drop_staging_table():
+    table = connection.ops.quote_name(STAGING_TABLE)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}" if connection.vendor == "sqlite"
+                       else f"DROP TEMPORARY TABLE IF EXISTS {table}")
+
+
+def stage(recipients):
+    """Put the ids of ``recipients`` (a User queryset) in the staging table, replacing its rows; how many."""
+    table = connection.ops.quote_name(STAGING_TABLE)
+    select_sql, params = recipients.order_by().values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(f"INSERT INTO {table} (user_id) SELECT recipient.id FROM ({select_sql}) recipient", params)
+        return cursor.rowcount
+
+
+def write_staged(task):
+    """Write one queued row of ``task`` per staged recipient, in user id order; return how many."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in ("task_id", "user_id", "status", "attempts", "last_error"))
+    sql = (
+        f"INSERT INTO {quote(Delivery._meta.db_table)} ({columns}) "
+        f"SELECT %s, staged.user_id, %s, 0, '' FROM {quote(STAGING_TABLE)} staged ORDER BY staged.user_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (task.id, Delivery.QUEUED))
         return cursor.rowcount
 
 
@@ -66,25 +115,26 @@ def chunk_bounds(candidates, after_user, rows):
 
 def split_into_batches(task, size, after_id=0):
     """
-    Cut the task's ledger rows after ``after_id`` into batches of ``size`` consecutive ids, in one statement.
+    Cut the task's ledger rows after ``after_id`` into batches of ``size`` consecutive ids; how many.
 
-    Rows are numbered in id order and grouped by ``number // size``; each group becomes a
-    pending Batch covering the ids from its first row to its last.
+    A range of ``size`` ids holds at most ``size`` rows, so no batch is too large. One
+    INSERT gives its rows consecutive ids on SQLite and on MySQL in its default lock mode,
+    so every batch but the last is full; where ids interleave with another send's ledger
+    written at the same moment, batches hold fewer. The new rows are all still queued, so
+    the task's status index finds their first and last ids at once: the rows themselves
+    are never read.
     """
-    quote = connection.ops.quote_name
-    divide = "DIV" if connection.vendor == "mysql" else "/"
-    sql = (
-        f"INSERT INTO {quote(Batch._meta.db_table)} "
-        f"({quote('task_id')}, {quote('first_delivery_id')}, {quote('last_delivery_id')}, "
-        f"{quote('state')}, {quote('attempts')}, {quote('owner')}) "
-        f"SELECT %s, MIN(numbered.id), MAX(numbered.id), %s, 0, '' FROM ("
-        f"SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS position "
-        f"FROM {quote(Delivery._meta.db_table)} WHERE task_id = %s AND id > %s"
-        f") numbered GROUP BY numbered.position {divide} %s"
+    ends = Delivery.objects.filter(task_id=task.id, status=Delivery.QUEUED, id__gt=after_id).aggregate(
+        first=Min("id"), last=Max("id"))
+    first, last = ends["first"], ends["last"]
+    if first is None:
+        return 0
+    batches = Batch.objects.bulk_create(
+        Batch(task_id=task.id, first_delivery_id=start, last_delivery_id=min(start + size - 1, last),
+              state=Batch.PENDING)
+        for start in range(first, last + 1, size)
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (task.id, Batch.PENDING, task.id, int(after_id), int(size)))
-        return cursor.rowcount
+    return len(batches)
 
 
 def rows(batch):

@@ -41,9 +41,10 @@ def settle(task_id):
     PROGRESS -> SUCCESS with the counts frozen, once every batch is done.
 
     Run by each batch as it finishes; the conditional move lets exactly one of them (the
-    last) settle the send.
+    last) settle the send. A STARTED send is never settled: batches are sent while its
+    ledger is still being written, and all of them done says nothing of those to come.
     """
-    return move(task_id, SENDING, SendTask.SUCCESS, finished_at=timezone.now(), **_frozen_counts())
+    return move(task_id, (SendTask.PROGRESS,), SendTask.SUCCESS, finished_at=timezone.now(), **_frozen_counts())
 
 
 def fail(task_id, reason):

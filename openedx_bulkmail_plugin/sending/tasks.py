@@ -4,15 +4,16 @@ The sending engine as Celery tasks: resolve recipients -> write the ledger -> se
     start_send(task_id):
         begin: QUEUING/PENDING -> STARTED (once, whoever else receives the message)
         write the ledger from the recipient query and cut it into batches, by ranges of
-            user ids of at most BULKMAIL_LEDGER_CHUNK_ROWS recipients, one transaction each
-        STARTED -> PROGRESS with the total (or settle at once: nobody to send to)
-        fan out: one send_batch message per batch
+            user ids of at most BULKMAIL_LEDGER_CHUNK_ROWS recipients, one transaction each;
+            fan out each range's batches (one send_batch message each) as soon as it commits
+        STARTED -> PROGRESS with the total; settle at once if nothing is left to send
 
     send_batch(batch_id):
         claim the batch (a duplicate message finds it taken and stops)
         skip who opted out or bounced since the start; keep several messages in flight,
             marking accepted rows in grouped UPDATEs
-        the last batch to finish settles the send: PROGRESS -> SUCCESS, counts frozen
+        the last batch to finish after the ledger is whole settles the send:
+            PROGRESS -> SUCCESS, counts frozen
 
 Messages carry ids only. Each step is a conditional UPDATE, so a re-delivered message, a
 worker killed mid-batch (its lease expires; see :mod:`.recovery`) or a cancel never makes
@@ -23,14 +24,13 @@ import logging
 
 from celery import shared_task
 from django.db import transaction
-from django.db.models import F, Max
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
 from ..conf import bulkmail_settings
 from ..models import Batch, Delivery, SendTask
-from ..recipients import EmptySelection, InvalidFilter, UnknownGroup, UserRange, for_email, reachable_for_email
-from . import leases, ledger, progress
+from ..recipients import EmptySelection, InvalidFilter, UnknownGroup, for_email
+from . import leases, progress, ranges
 from .batch import BatchSend
 
 log = logging.getLogger(__name__)
@@ -41,10 +41,14 @@ BATCH_TASK_NAME = "openedx_bulkmail_plugin.tasks.send_batch"
 
 @shared_task(name=START_TASK_NAME, ignore_result=True)
 def start_send(task_id):
-    """Write the ledger of a send and fan its batches out; a second delivery does nothing twice."""
+    """
+    Write the ledger of a send, each range's batches going out as soon as the range is written.
+
+    The first learners of a million get their message about two seconds after the start,
+    not after the whole ledger (ADR 9); a second delivery of this message does nothing twice.
+    """
     progress.begin(task_id)
-    if write_ledger(task_id):
-        fan_out(task_id)
+    write_ledger(task_id, ready=FanOut())
 
 
 @shared_task(name=BATCH_TASK_NAME, ignore_result=True)
@@ -60,18 +64,22 @@ def send_batch(batch_id):
         progress.settle(batch.task_id)
 
 
-def write_ledger(task_id):
+def write_ledger(task_id, ready=None):
     """
     Write the ledger and its batches in chunks, then STARTED -> PROGRESS; whether this call did it.
 
     Each chunk is one transaction of at most BULKMAIL_LEDGER_CHUNK_ROWS rows (a million
     learners never make one huge transaction, nor one huge binlog event for the replicas):
-    the recipients within one range of user ids, written by the database from the
-    recipient query. The ranges are found first, in one pass over who the send may reach
-    (:func:`.ledger.chunk_bounds`), so no chunk makes the database evaluate and sort the
-    whole query again. A start interrupted between two chunks is finished by the next
-    delivery of its message (or the sweep) after the highest user already written, never
-    written twice; a cancel between chunks stops the writing.
+    the recipients within one range of user ids (see :mod:`.ranges`). The ranges are found
+    first, in one pass over who the send may reach (:func:`.ledger.chunk_bounds`), so no
+    chunk makes the database evaluate and sort the whole query again. A start interrupted
+    between two chunks is finished by the next delivery of its message (or the sweep)
+    after the highest user already written, never written twice; a cancel between chunks
+    stops the writing.
+
+    ``ready(task_id)`` is called whenever new batches are committed (first those an
+    interrupted start left, then each chunk's): the start fans them out (:class:`FanOut`)
+    while it writes the rest.
     """
     task = SendTask.objects.select_related("email").get(id=task_id)
     if task.state != SendTask.STARTED:
@@ -81,56 +89,26 @@ def write_ledger(task_id):
     except (UnknownGroup, EmptySelection, InvalidFilter) as error:
         progress.fail(task_id, _("The recipients could not be found: {error}").format(error=error))
         return False
+    ready = ready or (lambda _task_id: None)
     while True:
         try:
-            if not _write_ranges(task):
+            if not ranges.write_ranges(task, ready):
                 return False
-        except _RangeTooLarge:
+        except ranges.RangeTooLarge:
             # People joined the course inside a range while the ledger was being written.
             log.info("Bulk email send %s: a ledger range grew; finding the ranges again.", task_id)
             continue
         return _open_for_sending(task_id)
 
 
-class _RangeTooLarge(Exception):
-    """A range held more recipients than a chunk may; its transaction is rolled back."""
-
-
-def _write_ranges(task):
-    """
-    Every range of user ids after the highest written, one transaction each; False once the send left STARTED.
-
-    Each range's query is narrowed to the range throughout (its users and the enrollments
-    it reads), so a selection the database answers by materialising the course's
-    enrollments materialises only the range's.
-    """
-    chunk = bulkmail_settings.LEDGER_CHUNK_ROWS
-    after_user = Delivery.objects.filter(task_id=task.id).aggregate(last=Max("user_id"))["last"] or 0
-    bounds = ledger.chunk_bounds(reachable_for_email(task.email), after_user, chunk)
-    for up_to_user in [*bounds, None]:
-        recipients = for_email(task.email, UserRange(after_user, up_to_user))
-        if _write_chunk(task, recipients, after_user, up_to_user, chunk) is None:
-            return False
-        after_user = up_to_user
-    return True
-
-
-def _write_chunk(task, recipients, after_user, up_to_user, chunk):
-    """One range of the ledger and its batches; how many rows it wrote, or None once the send left STARTED."""
-    with transaction.atomic():
-        # The send's row is locked first, so two starts of one send write their chunks in turn.
-        if not SendTask.objects.filter(id=task.id, state=SendTask.STARTED).update(started_at=F("started_at")):
-            return None
-        after_row = Batch.objects.filter(task_id=task.id).aggregate(last=Max("last_delivery_id"))["last"] or 0
-        written = ledger.write(task, recipients, after_user, up_to_user)
-        if written > chunk:
-            raise _RangeTooLarge()
-        ledger.split_into_batches(task, bulkmail_settings.BATCH_SIZE, after_id=after_row)
-    return written
-
-
 def _open_for_sending(task_id):
-    """STARTED -> PROGRESS with the ledger's total, or settle at once when it is empty."""
+    """
+    STARTED -> PROGRESS with the ledger's total; settle at once when no batch is left to send.
+
+    Batches finishing while the send is STARTED never settle it (the ledger may still
+    grow), so whichever comes last settles: the batch that finishes after this move, or
+    this call, which looks after it committed the move.
+    """
     with transaction.atomic():
         # The move is the first statement: SQLite refuses a transaction that reads, then writes
         # after another connection wrote ("database is locked"), and it settles the race.
@@ -138,18 +116,30 @@ def _open_for_sending(task_id):
             return False
         total = Delivery.objects.filter(task_id=task_id).count()
         SendTask.objects.filter(id=task_id).update(total=total)
-        if total == 0:
-            progress.settle(task_id)
-            return False
     log.info("Bulk email send %s: ledger of %d recipients written.", task_id, total)
+    if not leases.unfinished(task_id):
+        progress.settle(task_id)
     return True
 
 
-def fan_out(task_id):
-    """One send_batch message per pending batch of the send, in ledger order."""
-    batch_ids = Batch.objects.filter(task_id=task_id, state=Batch.PENDING).order_by("id").values_list("id", flat=True)
+class FanOut:
+    """Queues each pending batch of a send once, however often it is called while the ledger grows."""
+
+    def __init__(self):
+        self.after_batch = 0
+
+    def __call__(self, task_id):
+        self.after_batch = fan_out(task_id, self.after_batch)
+
+
+def fan_out(task_id, after_batch=0):
+    """One send_batch message per pending batch of the send after ``after_batch``, in ledger order; the last id."""
+    batch_ids = Batch.objects.filter(task_id=task_id, state=Batch.PENDING, id__gt=after_batch).order_by(
+        "id").values_list("id", flat=True)
     for batch_id in batch_ids.iterator():
         enqueue_batch(batch_id)
+        after_batch = batch_id
+    return after_batch
 
 
 def enqueue_start(task_id):

@@ -5,7 +5,8 @@
 import {el} from './dom.js';
 
 export const RUNNING_STATES = ['QUEUING', 'PENDING', 'STARTED', 'PROGRESS'];
-// Before PROGRESS the ledger is still being written: its total is not the send's yet.
+// Before PROGRESS the ledger is still being written: its total is not the send's yet,
+// though the batches written first may already be going out.
 const PREPARING_STATES = ['QUEUING', 'PENDING', 'STARTED'];
 const PARTS = [
   ['sent', 'countSent'], ['failed', 'countFailed'], ['skipped', 'countSkipped'],
@@ -41,7 +42,10 @@ export function doneCount(email) {
 }
 
 export function countsText(email, t) {
-  if (isPreparing(email)) return t('preparingText');
+  if (isPreparing(email)) {
+    const sent = count(email, 'sent');
+    return sent ? t('preparingSentText', {count: t.number(sent)}) : t('preparingText');
+  }
   const parts = PARTS
     .filter(([kind]) => ALWAYS_SAID.includes(kind) || count(email, kind))
     .map(([kind, key]) => t(key, {count: t.number(count(email, kind))}));

@@ -165,13 +165,13 @@ def test_preview_says_why_a_named_account_gets_nothing(people, username, reason)
     assert preview(COURSE, None, [], [username], None)["excluded"] == [{"username": username, "reason": reason}]
 
 
-def test_preview_lists_at_most_the_first_hundred_in_username_order():
+def test_preview_lists_the_hundred_oldest_accounts_in_username_order():
     f.course(modes=("audit",))
-    for number in range(105):
+    for number in reversed(range(105)):  # the last usernames are the oldest accounts
         f.learner(username=f"learner{number:03d}")
     answer = preview(COURSE, None, ["learners"], [], None)
     assert answer["count"] == 105
-    assert [person["username"] for person in answer["recipients"]] == [f"learner{n:03d}" for n in range(100)]
+    assert [person["username"] for person in answer["recipients"]] == [f"learner{n:03d}" for n in range(5, 105)]
 
 
 def test_preview_of_names_that_match_nobody_counts_zero_and_lists_them(people):

@@ -21,9 +21,9 @@ def preview(course_key, requester, targets=None, individuals=None, filters=None)
 
     Returns:
         dict: ``count``, with ``counted_at`` and ``count_status`` (see :mod:`.counting`: a
-        large course's count may be a recent or an estimated one); ``recipients``, the
-        first SHOWN_RECIPIENTS in username order as
-        ``{"username", "name", "email"}``; ``not_found``, the entries that match nobody;
+        large course's count may be a recent or an estimated one); ``recipients``,
+        SHOWN_RECIPIENTS of them (the oldest accounts; everyone if fewer) in username order,
+        as ``{"username", "name", "email"}``; ``not_found``, the entries that match nobody;
         ``excluded``, the named people found who would not receive it, as
         ``{"username", "reason"}``.
     Raises:
@@ -37,7 +37,9 @@ def preview(course_key, requester, targets=None, individuals=None, filters=None)
         return {"count": 0, "recipients": [], "not_found": resolution.not_found, "excluded": [],
                 "counted_at": timezone.now().isoformat(), "count_status": counting.EXACT}
     recipients = recipients_queryset(course_key, targets, requester, resolution.usernames, filters)
-    first = recipients.order_by("username").values_list("username", "profile__name", "email")[:SHOWN_RECIPIENTS]
+    # The oldest accounts: the database stops after a hundred, where "the first hundred
+    # usernames" of a million learners made it sort them all (6 s at 1M enrollments).
+    first = sorted(recipients.order_by("id").values_list("username", "profile__name", "email")[:SHOWN_RECIPIENTS])
     counted = counting.selection(course_key, requester, targets, resolution.usernames, filters)
     return {
         "count": counted.value,

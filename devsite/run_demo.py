@@ -32,7 +32,9 @@ def _stop_on_sigterm(signum, frame):
 
 def main():
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    children = {name: subprocess.Popen(command, cwd=ROOT) for name, command in processes().items()}
+    environment = {**os.environ, "DEVSITE_SHARED_CACHE_DIR": os.environ.get("DEVSITE_SHARED_CACHE_DIR",
+                                                                            str(STATE / "cache"))}
+    children = {name: subprocess.Popen(command, cwd=ROOT, env=environment) for name, command in processes().items()}
     print(
         f"\nDemo running on http://localhost:{PORT}/\n"
         f"  Email page: http://localhost:{PORT}/bulkmail/courses/{COURSE}/\n"

@@ -121,6 +121,10 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_REDIS_URL"]}
         if os.environ.get("CACHE_REDIS_URL")
+        # The demo's site and worker share one, as an LMS and its workers share memcached or Redis.
+        else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+              "LOCATION": os.environ["DEVSITE_SHARED_CACHE_DIR"]}
+        if os.environ.get("DEVSITE_SHARED_CACHE_DIR")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
 }

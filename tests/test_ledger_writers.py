@@ -172,3 +172,23 @@ def test_a_range_is_staged_in_memory_only_when_it_fits_the_default_limit(rows, i
         ledger.drop_staging_table()
 
     assert ("ENGINE=MEMORY" in definition) is in_memory
+
+
+def test_a_worker_shutting_down_mid_ledger_stops_both_writers(two_writers, monkeypatch):
+    task = pending_send()
+    progress.begin(task.id)
+    real_write_range = ranges.write_range
+    calls = []
+
+    def shut_down_at_the_second_range(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise SystemExit("worker shutting down")
+        return real_write_range(*args)
+
+    monkeypatch.setattr(ranges, "write_range", shut_down_at_the_second_range)
+
+    with pytest.raises(SystemExit):
+        tasks.write_ledger(task.id)
+    assert len(ledger_rows(task)) == 3
+    assert SendTask.objects.get(id=task.id).state == SendTask.STARTED  # the next start goes on from there

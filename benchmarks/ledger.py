@@ -6,9 +6,10 @@ creates an email to every group together, then one to All Learners, and prints, 
 start step (the ledger written by INSERT ... SELECT and cut into batches, in transactions
 of at most BULKMAIL_LEDGER_CHUNK_ROWS rows), once per number of ledger writers, side by
 side: the time, when the first batches could go out, the SQL queries, the peak Python
-memory and the largest transaction. (SQLite always writes with one connection.) Then it sends a batch in-process to Django's in-memory mail backend
-(after a first batch that warms imports and templates) and prints its time and peak
-memory: a send's memory must not grow with the course.
+memory and the largest transaction. (SQLite always writes with one connection.) Then it
+sends a batch in-process to Django's in-memory mail backend (after a first batch that
+warms imports and templates) and prints its time and peak memory: a send's memory must
+not grow with the course.
 
     .venv/bin/python benchmarks/ledger.py [--sizes 10000 100000] [--keep-database] [--chunk-rows N] [--writers 1 2]
     DATABASE_URL=mysql://root@127.0.0.1:3306/bulkmail_bench .venv/bin/python benchmarks/ledger.py

@@ -38,8 +38,10 @@ class BulkMailConfig(AppConfig):
     }
 
     def ready(self):
-        from . import checks  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import  (system checks)
-        from . import sweeper  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import  (the worker sweep)
+        from . import (
+            checks,  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import  (system checks)
+            sweeper,  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import  (the worker sweep)
+        )
         from .conf import validate_settings  # pylint: disable=import-outside-toplevel
         from .deliverability import events  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import  (tracking)
 

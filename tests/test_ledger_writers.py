@@ -75,7 +75,7 @@ def test_two_writers_write_the_ledger_one_writer_would(two_writers, staging_thre
     # first call is for the batches of an interrupted start: none here).
     sizes = [len(seen) for seen in committed]
     assert sizes[0] == 0 and sizes[-1] == 10 and len(sizes) == len(staging_threads) + 1
-    assert all(0 <= later - earlier <= 3 for earlier, later in zip(sizes, sizes[1:]))
+    assert all(0 <= later - earlier <= 3 for earlier, later in zip(sizes, sizes[1:], strict=False))
     assert all(seen == rows[:len(seen)] for seen in committed)
     batches = Batch.objects.filter(task=task)
     assert sum(Delivery.objects.filter(task=task, id__gte=b.first_delivery_id, id__lte=b.last_delivery_id).count()

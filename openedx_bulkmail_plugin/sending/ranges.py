@@ -46,7 +46,7 @@ def write_ranges(task, ready):
     chunk = bulkmail_settings.LEDGER_CHUNK_ROWS
     after_user = Delivery.objects.filter(task_id=task.id).aggregate(last=Max("user_id"))["last"] or 0
     bounds = ledger.chunk_bounds(reachable_for_email(task.email), after_user, chunk)
-    ranges = list(zip([after_user, *bounds], [*bounds, None]))
+    ranges = list(zip([after_user, *bounds], [*bounds, None], strict=True))
     ready(task.id)
     try:
         if len(ranges) > 1 and writer_count() > 1 and _staging_table_created(task):

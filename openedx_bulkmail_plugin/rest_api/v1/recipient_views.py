@@ -102,7 +102,8 @@ class ExcludedSerializer(serializers.Serializer):  # pylint: disable=abstract-me
 
 
 class PreviewSerializer(SelectionCountSerializer):  # pylint: disable=abstract-method
-    recipients = RecipientSerializer(many=True, help_text=f"{SHOWN_RECIPIENTS} of them (the oldest accounts; everyone if fewer), in username order.")
+    recipients = RecipientSerializer(
+        many=True, help_text=f"{SHOWN_RECIPIENTS} of them (the oldest accounts; everyone if fewer), in username order.")
     excluded = ExcludedSerializer(many=True, help_text="Named people found who would not receive the message.")
 
 

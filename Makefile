@@ -55,7 +55,8 @@ test-tutor: ## the Tutor plugin's tests, in their own virtualenv
 	.venv-tutor/bin/pip install -q -r requirements/tutor.txt -e tutor-contrib-bulkmail
 	.venv-tutor/bin/python -m pytest tutor-contrib-bulkmail/tests
 
-quality: export DEVSITE_SHARED_CACHE_DIR = $(CURDIR)/.devsite/cache  # the site as the demo runs it
+# The quality checks see the site as the demo runs it.
+quality: export DEVSITE_SHARED_CACHE_DIR = $(CURDIR)/.devsite/cache
 quality: venv ## lint, and check that models and migrations agree
 	$(BIN)/ruff check openedx_bulkmail_plugin devsite tests benchmarks
 	$(BIN)/python manage.py check --fail-level WARNING

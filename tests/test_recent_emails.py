@@ -178,3 +178,47 @@ def test_operators_set_the_window(me, learners, settings):
     sent_email(learners, days_ago(10))
 
     assert count(me) == 1
+
+
+@pytest.fixture
+def large_course(settings, learners):  # pylint: disable=redefined-outer-name
+    """The four learners' course counted as large: more enrollments than are counted per request."""
+    settings.BULKMAIL_EXACT_COUNT_ENROLLMENTS = 2
+    return learners
+
+
+def sent_to(targets, started, sent=1, individuals=()):
+    email = CourseEmail.objects.create(course_id=KEY, subject="Sent", html_message="<p>Hi</p>",
+                                       targets=list(targets), individuals=list(individuals))
+    SendTask.objects.create(email=email, state=SendTask.SUCCESS, started_at=started, sent=sent)
+    return email
+
+
+def test_a_large_course_counts_its_recent_sends_to_learners_without_reading_the_ledger(large_course, me):
+    sent_to(["learners"], days_ago(2))
+    sent_to(["cohort:Nobody"], days_ago(3))  # reached no one of this selection: still counted, an upper bound
+    sent_to(["myself"], days_ago(1))  # a test to the instructor reaches no learner
+    sent_to(["staff", "myself"], days_ago(1))
+    sent_to(["learners"], days_ago(1), sent=0)  # stopped before anyone got it
+    sent_to(["learners"], days_ago(30))  # outside the window
+    waiting_email(due=timezone.now() + timedelta(days=3))
+    excluded = waiting_email(due=timezone.now() + timedelta(days=4))
+
+    with CaptureQueriesContext(connection) as queries:
+        answer = api.recent_emails(KEY, me, ["learners"], excluding=excluded.id)
+
+    assert (answer.count, answer.exact, answer.warn) == (3, False, True)
+    assert not any(Delivery._meta.db_table in query["sql"] for query in queries.captured_queries)
+
+
+def test_a_named_learner_email_counts_in_a_large_course_too(large_course, me):
+    sent_to(["myself"], days_ago(1), individuals=[large_course[0].username])
+
+    assert api.recent_emails(KEY, me, ["learners"]).count == 1
+
+
+def test_a_small_course_is_counted_per_learner_and_says_so(me):
+    sent_email([], days_ago(1))
+
+    answer = api.recent_emails(KEY, me, ["learners"])
+    assert (answer.count, answer.exact) == (0, True)

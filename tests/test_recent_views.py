@@ -44,7 +44,7 @@ def test_learners_who_got_an_email_this_week_are_warned_about(client, staff, sen
     response = ask(client, {"targets": ["learners"]})
 
     assert response.status_code == 200
-    assert response.json() == {"count": 1, "window_days": 7, "warn_at": 1, "warn": True}
+    assert response.json() == {"count": 1, "window_days": 7, "warn_at": 1, "warn": True, "exact": True}
 
 
 def test_a_send_scheduled_two_weeks_later_is_not_warned_about(client, staff, sent_last_week):  # pylint: disable=unused-argument
@@ -61,7 +61,7 @@ def test_the_guard_can_be_off(client, staff, sent_last_week, settings):  # pylin
     settings.BULKMAIL_RECENT_EMAILS_WARN_AT = 0
 
     assert ask(client, {"targets": ["learners"]}).json() == {"count": None, "window_days": 7, "warn_at": None,
-                                                             "warn": False}
+                                                             "warn": False, "exact": True}
 
 
 @pytest.mark.parametrize("payload, field", [

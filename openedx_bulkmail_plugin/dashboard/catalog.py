@@ -247,5 +247,10 @@ def _guard_strings():
             "%(days)s days of this one (sent or scheduled).",
             "Some learners in this selection already have %(count)s other emails from this course within "
             "%(days)s days of this one (sent or scheduled)."),
+        "recentEmailsUpTo": plural_forms(
+            "Learners in this selection may already have up to %(count)s other email from this course within "
+            "%(days)s days of this one (sent or scheduled).",
+            "Learners in this selection may already have up to %(count)s other emails from this course within "
+            "%(days)s days of this one (sent or scheduled)."),
         "recentEmailsAdvice": _("The Open edX guide advises at most one email a week, unless there is good reason."),
     }

@@ -57,7 +57,7 @@ class Counted:
 
 def groups(course_key, requester):
     """Every offered group, in display order, with its count: ``Counted([(group, count)])``."""
-    if not _large(course_key):
+    if not counted_in_background(course_key):
         return Counted(censuses.counted_groups(course_key, requester), timezone.now(), EXACT)
     found = _background(course_key, CENSUS)
     if found is not None:
@@ -78,7 +78,7 @@ def selection(course_key, requester, targets=(), usernames=(), filters=None, exa
         UnknownGroup, EmptySelection, InvalidFilter: as :func:`.selection.recipients_queryset`.
     """
     recipients = recipients_queryset(course_key, targets, requester, usernames, filters)
-    if exact or not _large(course_key):
+    if exact or not counted_in_background(course_key):
         return Counted(recipients.count(), timezone.now(), EXACT)
     offer = CourseOffer(course_key)
     keys = offer.canonical_keys(targets)
@@ -94,7 +94,7 @@ def selection(course_key, requester, targets=(), usernames=(), filters=None, exa
     return Counted(_estimate(offer, requester, keys, usernames, filters), timezone.now(), ESTIMATE)
 
 
-def _large(course_key):
+def counted_in_background(course_key):
     """Whether the course has more enrollments than are counted on every request: one capped index scan."""
     limit = bulkmail_settings.EXACT_COUNT_ENROLLMENTS
     enrollments = platform.CourseEnrollment().objects.filter(course_id=course_key).order_by()

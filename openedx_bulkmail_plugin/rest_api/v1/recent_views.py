@@ -36,6 +36,9 @@ class RecentEmailsSerializer(serializers.Serializer):  # pylint: disable=abstrac
     warn_at = serializers.IntegerField(allow_null=True, help_text="The count from which the page warns; "
                                                                   "null when the guard is off.")
     warn = serializers.BooleanField(help_text="Whether count reaches warn_at.")
+    exact = serializers.BooleanField(
+        help_text="False for a course above BULKMAIL_EXACT_COUNT_ENROLLMENTS, where count is the emails of "
+                  "the course to learners within the window, each counted as reaching the whole selection.")
 
 
 class RecentEmailsView(CourseView):
@@ -55,4 +58,4 @@ class RecentEmailsView(CourseView):
             answer = api.recent_emails(self.course_key, request.user, data.get("targets"), data.get("individuals"),
                                        data.get("filters"), around=around, excluding=data.get("exclude"))
         return Response({"count": answer.count, "window_days": answer.window_days, "warn_at": answer.warn_at,
-                         "warn": answer.warn})
+                         "warn": answer.warn, "exact": answer.exact})

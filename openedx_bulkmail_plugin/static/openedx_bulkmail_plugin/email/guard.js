@@ -27,8 +27,10 @@ export function createGuard(root, {api, t, compose}) {
         targets, individuals, filters, schedule: compose.schedule(), exclude: compose.editingId(),
       });
       if (request !== latest) return;
+      // A very large course is counted per send, not per learner: an upper bound, worded as one.
+      const words = answer.exact === false ? 'recentEmailsUpTo' : 'recentEmails';
       warning.textContent = answer.warn
-        ? `${t.plural('recentEmails', answer.count, {days: t.number(answer.window_days)})} ${t('recentEmailsAdvice')}`
+        ? `${t.plural(words, answer.count, {days: t.number(answer.window_days)})} ${t('recentEmailsAdvice')}`
         : '';
     } catch (error) {
       // The count above reports what is wrong with a selection; the guard just says nothing.

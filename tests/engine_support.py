@@ -7,7 +7,7 @@ from concurrent.futures import Future
 import pytest
 
 from openedx_bulkmail_plugin.models import CourseEmail, Delivery, SendTask
-from openedx_bulkmail_plugin.sending import progress, tasks
+from openedx_bulkmail_plugin.sending import ledger, progress, tasks
 from openedx_bulkmail_plugin.sending.outcomes import DeliveryError
 from tests import factories
 from tests.sending_support import instructor, many_learners
@@ -89,3 +89,37 @@ def ledger_written(task):
 
 def statuses(task):
     return dict(Delivery.objects.filter(task=task).values_list("user__email", "status"))
+
+
+def failing_from_call(monkeypatch, owner, name, number, error):
+    """
+    ``owner.name`` raises ``error`` from its ``number``-th call on (a worker killed mid-ledger,
+    say); the calls before run as usual. Returns the real function, to put back.
+    """
+    real = getattr(owner, name)
+    calls = []
+
+    def counted(*args):
+        calls.append(1)
+        if len(calls) >= number:
+            raise error
+        return real(*args)
+
+    monkeypatch.setattr(owner, name, counted)
+    return real
+
+
+def stale_bounds_first(monkeypatch):
+    """
+    The first search for the ledger's ranges finds none, as if every learner enrolled after
+    it: one range then holds them all. Returns the list of searches made.
+    """
+    real = ledger.chunk_bounds
+    calls = []
+
+    def stale_once(*args):
+        calls.append(1)
+        return [] if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(ledger, "chunk_bounds", stale_once)
+    return calls

@@ -13,7 +13,7 @@ from openedx_bulkmail_plugin import api
 from openedx_bulkmail_plugin.models import Batch, Delivery, SendTask
 from openedx_bulkmail_plugin.sending import ledger, progress, ranges, recovery, tasks
 from tests import factories
-from tests.engine_support import pending_send
+from tests.engine_support import failing_from_call, pending_send, stale_bounds_first
 
 pytestmark = pytest.mark.django_db
 
@@ -103,15 +103,7 @@ def test_staff_and_myself_count_towards_the_bound_of_their_range(small_chunks, m
 def test_a_range_that_grew_past_a_chunk_is_rolled_back_and_cut_again(small_chunks, mailer, chunk_sizes, monkeypatch):
     task = pending_send()
     progress.begin(task.id)
-    real_bounds = ledger.chunk_bounds
-    calls = []
-
-    def stale_bounds_first(*args):
-        calls.append(1)
-        # As if all ten learners enrolled after the bounds were found: one range holds them all.
-        return [] if len(calls) == 1 else real_bounds(*args)
-
-    monkeypatch.setattr(ledger, "chunk_bounds", stale_bounds_first)
+    stale_bounds_first(monkeypatch)
     assert tasks.write_ledger(task.id) is True
 
     assert chunk_sizes[0] == 10 and max(chunk_sizes[1:]) <= 4  # the first was rolled back
@@ -122,16 +114,7 @@ def test_a_range_that_grew_past_a_chunk_is_rolled_back_and_cut_again(small_chunk
 def test_start_interrupted_between_chunks_is_finished_by_the_next_start_without_duplicates(
         small_chunks, mailer, monkeypatch):
     task = pending_send()
-    real_chunk = ranges.write_range
-    calls = []
-
-    def dies_after_the_first_chunk(*args):
-        if calls:
-            raise RuntimeError("worker killed")
-        calls.append(1)
-        return real_chunk(*args)
-
-    monkeypatch.setattr(ranges, "write_range", dies_after_the_first_chunk)
+    real_chunk = failing_from_call(monkeypatch, ranges, "write_range", 2, RuntimeError("worker killed"))
     with pytest.raises(RuntimeError):
         tasks.start_send(task.id)
     assert (SendTask.objects.get(id=task.id).state, Delivery.objects.filter(task=task).count()) == (SendTask.STARTED, 4)
@@ -184,16 +167,7 @@ def test_the_first_batches_go_out_while_the_rest_of_the_ledger_is_written(small_
 
 def test_batches_done_before_the_ledger_is_whole_never_settle_the_send(small_chunks, mailer, monkeypatch):
     task = pending_send()
-    real_chunk = ranges.write_range
-    calls = []
-
-    def dies_after_the_first_chunk(*args):
-        if calls:
-            raise RuntimeError("worker killed")
-        calls.append(1)
-        return real_chunk(*args)
-
-    monkeypatch.setattr(ranges, "write_range", dies_after_the_first_chunk)
+    failing_from_call(monkeypatch, ranges, "write_range", 2, RuntimeError("worker killed"))
     with pytest.raises(RuntimeError):
         tasks.start_send(task.id)
 

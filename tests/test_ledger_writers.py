@@ -15,7 +15,7 @@ from django.db import DatabaseError, connection
 from openedx_bulkmail_plugin import api
 from openedx_bulkmail_plugin.models import Batch, Delivery, SendTask
 from openedx_bulkmail_plugin.sending import ledger, progress, ranges, tasks
-from tests.engine_support import pending_send
+from tests.engine_support import failing_from_call, pending_send, stale_bounds_first
 
 pytestmark = [pytest.mark.mysql_only, pytest.mark.django_db(transaction=True)]
 
@@ -87,16 +87,7 @@ def test_two_writers_write_the_ledger_one_writer_would(two_writers, staging_thre
 
 def test_a_failing_writer_stops_both_and_the_next_start_finishes_without_duplicates(two_writers, mailer, monkeypatch):
     task = pending_send()
-    real_write_range = ranges.write_range
-    calls = []
-
-    def dies_at_the_second_range(*args):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("connection lost")
-        return real_write_range(*args)
-
-    monkeypatch.setattr(ranges, "write_range", dies_at_the_second_range)
+    real_write_range = failing_from_call(monkeypatch, ranges, "write_range", 2, RuntimeError("connection lost"))
     with pytest.raises(RuntimeError):
         tasks.start_send(task.id)
     assert len(ledger_rows(task)) == 3  # the first range only; nothing after the failed one
@@ -132,15 +123,7 @@ def test_a_cancel_while_the_writers_run_stops_the_writing(two_writers, monkeypat
 def test_a_staged_range_that_grew_past_a_chunk_is_cut_again_before_anything_is_written(two_writers, monkeypatch):
     task = pending_send()
     progress.begin(task.id)
-    real_bounds = ledger.chunk_bounds
-    calls = []
-
-    def stale_bounds_first(*args):
-        calls.append(1)
-        # As if all ten learners enrolled after the bounds were found: one range holds them all.
-        return [] if len(calls) == 1 else real_bounds(*args)
-
-    monkeypatch.setattr(ledger, "chunk_bounds", stale_bounds_first)
+    calls = stale_bounds_first(monkeypatch)
 
     assert tasks.write_ledger(task.id) is True
     assert len(calls) == 2
@@ -177,16 +160,7 @@ def test_a_range_is_staged_in_memory_only_when_it_fits_the_default_limit(rows, i
 def test_a_worker_shutting_down_mid_ledger_stops_both_writers(two_writers, monkeypatch):
     task = pending_send()
     progress.begin(task.id)
-    real_write_range = ranges.write_range
-    calls = []
-
-    def shut_down_at_the_second_range(*args):
-        calls.append(1)
-        if len(calls) == 2:
-            raise SystemExit("worker shutting down")
-        return real_write_range(*args)
-
-    monkeypatch.setattr(ranges, "write_range", shut_down_at_the_second_range)
+    failing_from_call(monkeypatch, ranges, "write_range", 2, SystemExit("worker shutting down"))
 
     with pytest.raises(SystemExit):
         tasks.write_ledger(task.id)

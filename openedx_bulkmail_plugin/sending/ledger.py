@@ -29,15 +29,21 @@ def write(task, recipients):
             narrowed to one range of user ids for a chunk of a large ledger.
     """
     select_sql, params = recipients.order_by().values("id").query.sql_with_params()
-    table = connection.ops.quote_name(Delivery._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(name) for name in (
-        "task_id", "user_id", "status", "attempts", "last_error"))
-    sql = f"INSERT INTO {table} ({columns}) SELECT %s, recipient.id, %s, 0, '' FROM ({select_sql}) recipient"
+    return _insert_rows(task, f"SELECT recipient.id AS user_id FROM ({select_sql}) recipient", params)
+
+
+def _insert_rows(task, user_ids_sql, params=()):
+    """One INSERT ... SELECT of a queued row per ``user_id`` the given SELECT yields; how many."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in ("task_id", "user_id", "status", "attempts", "last_error"))
+    sql = (f"INSERT INTO {quote(Delivery._meta.db_table)} ({columns}) "
+           f"SELECT %s, source.user_id, %s, 0, '' FROM ({user_ids_sql}) source")
     with connection.cursor() as cursor:
         cursor.execute(sql, (task.id, Delivery.QUEUED, *params))
         return cursor.rowcount
 
 
+# Staging is used only with several ledger writers, so only on a server database (MySQL).
 STAGING_TABLE = "bulkmail_staged_recipients"
 
 
@@ -52,20 +58,16 @@ def create_staging_table(rows):
     A temporary table is invisible to other connections, never replicated row by row and
     gone with the connection, so staging a range costs the LMS database no shared state.
     """
-    table = connection.ops.quote_name(STAGING_TABLE)
+    drop_staging_table()
+    in_memory = " ENGINE=MEMORY" if connection.vendor == "mysql" and rows <= MOST_ROWS_IN_MEMORY else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {table}" if connection.vendor == "sqlite"
-                       else f"DROP TEMPORARY TABLE IF EXISTS {table}")
-        in_memory = " ENGINE=MEMORY" if connection.vendor == "mysql" and rows <= MOST_ROWS_IN_MEMORY else ""
-        cursor.execute(f"CREATE TEMPORARY TABLE {table} (user_id BIGINT NOT NULL, PRIMARY KEY USING BTREE (user_id))"
-                       f"{in_memory}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {connection.ops.quote_name(STAGING_TABLE)} "
+                       f"(user_id BIGINT NOT NULL, PRIMARY KEY USING BTREE (user_id)){in_memory}")
 
 
 def drop_staging_table():
-    table = connection.ops.quote_name(STAGING_TABLE)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {table}" if connection.vendor == "sqlite"
-                       else f"DROP TEMPORARY TABLE IF EXISTS {table}")
+        cursor.execute(f"DROP TEMPORARY TABLE IF EXISTS {connection.ops.quote_name(STAGING_TABLE)}")
 
 
 def stage(recipients):
@@ -79,16 +81,9 @@ def stage(recipients):
 
 
 def write_staged(task):
-    """Write one queued row of ``task`` per staged recipient, in user id order; return how many."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(name) for name in ("task_id", "user_id", "status", "attempts", "last_error"))
-    sql = (
-        f"INSERT INTO {quote(Delivery._meta.db_table)} ({columns}) "
-        f"SELECT %s, staged.user_id, %s, 0, '' FROM {quote(STAGING_TABLE)} staged ORDER BY staged.user_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (task.id, Delivery.QUEUED))
-        return cursor.rowcount
+    """Write one queued row of ``task`` per staged recipient; return how many."""
+    table = connection.ops.quote_name(STAGING_TABLE)
+    return _insert_rows(task, f"SELECT staged.user_id FROM {table} staged ORDER BY staged.user_id")
 
 
 def chunk_bounds(candidates, after_user, rows):

@@ -181,7 +181,10 @@ class Delivery(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     task = models.ForeignKey(SendTask, on_delete=models.CASCADE, related_name="deliveries")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No database constraint (ADR 10): the ORM still deletes a deleted account's rows, and
+    # the ledger's INSERT ... SELECT takes no lock on the learners' accounts.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             db_constraint=False)
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

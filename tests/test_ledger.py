@@ -3,6 +3,7 @@ The per-recipient ledger: written by the database from the recipient query, cut 
 batches by id range, marked row by row.
 """
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from openedx_bulkmail_plugin.models import Batch, CourseEmail, Delivery, SendTask
@@ -165,3 +166,13 @@ def test_frozen_counts_are_written_in_one_statement(task, django_assert_num_quer
 
     task.refresh_from_db()
     assert (task.total, task.sent, task.failed, task.skipped) == (3, 1, 1, 0)
+
+
+def test_ledger_rows_are_indexed_by_account_without_a_database_constraint():
+    """A constraint would lock each learner's account row while a range of the ledger is written (ADR 10)."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Delivery._meta.db_table)
+
+    on_user = [spec for spec in constraints.values() if spec["columns"] == ["user_id"]]
+    assert [spec["foreign_key"] for spec in on_user if spec["foreign_key"]] == []
+    assert any(spec["index"] for spec in on_user)

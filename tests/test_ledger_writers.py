@@ -10,13 +10,16 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import DatabaseError, connection
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from openedx_bulkmail_plugin import api
 from openedx_bulkmail_plugin.models import Batch, Delivery, SendTask
 from openedx_bulkmail_plugin.sending import ledger, progress, ranges, tasks
 from tests.engine_support import failing_from_call, pending_send, stale_bounds_first
 
+User = get_user_model()
 pytestmark = [pytest.mark.mysql_only, pytest.mark.django_db(transaction=True)]
 
 
@@ -166,3 +169,32 @@ def test_a_worker_shutting_down_mid_ledger_stops_both_writers(two_writers, monke
         tasks.write_ledger(task.id)
     assert len(ledger_rows(task)) == 3
     assert SendTask.objects.get(id=task.id).state == SendTask.STARTED  # the next start goes on from there
+
+
+def test_a_learner_signing_in_while_their_range_is_written_does_not_wait_for_it(people):
+    """
+    The ledger takes no lock on learners' accounts (ADR 10): signing in (which writes the
+    account's ``last_login``) goes on while a range of the ledger is still uncommitted.
+    """
+    task = pending_send()
+    progress.begin(task.id)
+    learner = people[0]
+    signed_in = {}
+
+    def sign_in():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET SESSION innodb_lock_wait_timeout = 1")
+            signed_in["rows"] = User.objects.filter(id=learner.id).update(last_login=timezone.now())
+        except DatabaseError as error:
+            signed_in["error"] = error
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        assert ledger.write(task, User.objects.filter(id=learner.id)) == 1
+        other = threading.Thread(target=sign_in)
+        other.start()
+        other.join()
+
+    assert signed_in == {"rows": 1}

@@ -167,6 +167,30 @@ def test_unexpected_error_for_one_learner_fails_that_row_and_the_rest_are_sent(p
     assert len(mailer.accepted) == 9
 
 
+def test_row_of_an_account_deleted_after_the_ledger_was_written_is_skipped_and_the_send_ends(people, mailer):
+    task = ledger_written(pending_send())
+    row = Delivery.objects.filter(task=task).order_by("id").first()
+    # What an account deleted while its range was written leaves: the ledger has no constraint on accounts.
+    Delivery.objects.filter(id=row.id).update(user_id=max(p.id for p in people) + 1000)
+
+    for batch in Batch.objects.filter(task=task):
+        tasks.send_batch(batch.id)
+
+    row.refresh_from_db()
+    task.refresh_from_db()
+    assert (row.status, row.last_error) == (Delivery.SKIPPED, "The learner's account no longer exists.")
+    assert (task.state, task.sent, task.skipped) == (SendTask.SUCCESS, 9, 1)
+
+
+def test_deleting_an_account_deletes_its_ledger_rows(people, mailer):
+    task = ledger_written(pending_send())
+
+    people[0].delete()
+
+    assert not Delivery.objects.filter(user_id=people[0].id).exists()
+    assert Delivery.objects.filter(task=task).count() == 9
+
+
 def test_temporary_failure_hands_the_batch_back_with_a_backoff(people, mailer, settings):
     settings.BULKMAIL_RETRY_BACKOFF_SECONDS = 60
     mailer.outcomes = {people[1].email: TemporaryFailure("451 4.3.0 Try later")}

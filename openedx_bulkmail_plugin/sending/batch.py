@@ -252,6 +252,13 @@ class BatchSend:
             progress.freeze_counts(self.task.id)
         return self.finish()
 
+    def still_owes_messages(self):
+        """Whether rows are still queued once those of deleted accounts, which no message can reach, are skipped."""
+        if not ledger.rows(self.batch).exists():
+            return False
+        ledger.skip_departed(self.batch, _("The learner's account no longer exists."))
+        return ledger.rows(self.batch).exists()
+
     def finish(self):
         """
         Mark the batch done; a send that ended meanwhile gets its counts frozen again first.
@@ -261,7 +268,7 @@ class BatchSend:
         letting the send settle with learners never mailed.
         """
         state = SendTask.objects.filter(id=self.task.id).values_list("state", flat=True).first()
-        if state in progress.SENDING and ledger.rows(self.batch).exists():
+        if state in progress.SENDING and self.still_owes_messages():
             leases.release_for_retry(self.batch, self.batch.attempts, delay=0)
             return Outcome(finished=False, retry_in=0)
         if state in SendTask.FINISHED_STATES:

@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 
 from django.db import InterfaceError, OperationalError, connection
-from django.db.models import F, Max, Min
+from django.db.models import Exists, F, Max, Min, OuterRef
 from django.utils import timezone
 
 from .. import platform
@@ -172,6 +172,17 @@ def skip_suppressed(batch):
         Delivery.objects.filter(id__in=row_ids, status=Delivery.QUEUED).update(
             status=Delivery.SUPPRESSED, last_error=reason)
     return {user_id for _row, user_id, _address in found}
+
+
+def skip_departed(batch, reason):
+    """
+    Mark skipped the batch's unsent rows whose learner's account no longer exists; how many.
+
+    The ledger holds no database constraint on accounts (ADR 10), so an account deleted
+    while its range was being written can leave a row that no message can reach.
+    """
+    accounts = platform.User().objects.filter(id=OuterRef("user_id"))
+    return rows(batch).filter(~Exists(accounts)).update(status=Delivery.SKIPPED, last_error=reason)
 
 
 def rows_to_send(batch):

@@ -3,8 +3,9 @@ The Email page in headless Chromium: honest words and numbers around a send.
 
 A stopped send counts the recipients it never reached apart from opt-outs and keeps its
 row moving until the last message in flight is recorded; a send still preparing says so
-instead of "0 of 0"; the banner follows the send to its end; a deleted scheduled email
-says it was deleted; and the server checks a message before the instructor confirms it.
+instead of "0 of 0", and says how many it has sent while it writes the rest of its
+recipient list; the banner follows the send to its end; a deleted scheduled email says it
+was deleted; and the server checks a message before the instructor confirms it.
 """
 from datetime import timedelta
 
@@ -12,8 +13,9 @@ import pytest
 from django.utils import timezone
 
 from openedx_bulkmail_plugin import api
-from openedx_bulkmail_plugin.models import SendTask
-from openedx_bulkmail_plugin.sending import tasks
+from openedx_bulkmail_plugin.models import Delivery, SendTask
+from openedx_bulkmail_plugin.recipients import UserRange, for_email
+from openedx_bulkmail_plugin.sending import ledger, progress, ranges, tasks
 from tests import factories
 from tests.live import TEST_QUEUE
 from tests.sending_support import many_learners, wait_until
@@ -81,6 +83,27 @@ def test_a_send_not_yet_started_says_it_is_preparing_the_recipient_list(open_pag
     row.get_by_text("Preparing the recipient list\u2026").wait_for(timeout=STEP)
     assert SendTask.objects.get().state == SendTask.PENDING
     assert " of 0" not in row.inner_text()
+    assert row.get_by_role("progressbar").get_attribute("aria-valuenow") is None
+
+
+def test_a_send_still_writing_its_ledger_says_how_many_it_has_sent_so_far(open_page, monkeypatch):  # noqa: F811  pylint: disable=redefined-outer-name
+    monkeypatch.setattr(tasks, "enqueue_start", lambda task_id: None)  # the start is played by hand below
+    factories.course()
+    learners = many_learners(4)
+    page = open_page(course_staff())
+    wait_ready(page)
+    row = send_to_all_learners(page, "First range out")
+    row.get_by_text("Preparing the recipient list\u2026").wait_for(timeout=STEP)
+
+    # A large start: its first range is written and two of its messages accepted, the rest still to write.
+    task = SendTask.objects.get()
+    progress.begin(task.id)
+    first_two = sorted(learner.id for learner in learners)[1]
+    ranges.write_range(task, for_email(task.email, UserRange(0, first_two)), chunk=2)
+    ledger.mark_all_sent(list(Delivery.objects.filter(task=task).values_list("id", flat=True)))
+
+    row.get_by_text("2 sent so far; the rest of the recipient list is being prepared\u2026").wait_for(timeout=STEP)
+    assert SendTask.objects.get().state == SendTask.STARTED
     assert row.get_by_role("progressbar").get_attribute("aria-valuenow") is None
 
 

@@ -9,6 +9,7 @@ management commands call. No view or task holds business rules of its own.
     cancel_send(task)       stop a running send; what was sent stays sent
     counts(task)            total, sent, failed, skipped...: live while it runs
     counts_are_final(task)  whether those counts will not move again
+    final_counts(tasks)     the same for a page of sends, in one query
 
 Drafts (:mod:`.drafts`), course templates (:mod:`.course_templates`) and the once-a-week
 guard (:mod:`.recipients.recent`) have modules of their own; their public functions are
@@ -31,7 +32,7 @@ from .models import CourseEmail, Delivery, SendTask
 from .recipients.recent import recent_emails  # noqa: F401  (part of this API)
 from .scheduling import start_scheduled  # noqa: F401  (part of this API)
 from .sending import leases, ledger, progress
-from .sending.progress import counts_are_final  # noqa: F401  (part of this API)
+from .sending.progress import counts_are_final, final_counts  # noqa: F401  (part of this API)
 from .validation import MAX_SUBJECT_LENGTH, check_reaches_someone, validate_content  # noqa: F401  (part of this API)
 
 

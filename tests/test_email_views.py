@@ -7,10 +7,12 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_bulkmail_plugin.models import CourseEmail, SendTask
+from openedx_bulkmail_plugin.models import Batch, CourseEmail, SendTask
 from tests import factories
 
 OTHER_COURSE_KEY = "course-v1:OtherX+Mail+2026"
@@ -283,6 +285,28 @@ def test_page_size_outside_1_to_100_answers_400_naming_page_size(client, staff, 
     response = client.get(BASE, {"page_size": size})
     assert response.status_code == 400
     assert "page_size" in response.json()
+
+
+def test_list_says_whose_counts_are_final_with_one_query_for_the_page(client, staff):  # pylint: disable=unused-argument
+    def listed():
+        with CaptureQueriesContext(connection) as queries:
+            results = client.get(BASE).json()["results"]
+        return {email["subject"]: email["counts_final"] for email in results}, len(queries)
+
+    send_task(SendTask.REVOKED, subject="Stopped 0")
+    _finals, queries_with_one_stopped = listed()
+    held = send_task(SendTask.FAILURE, subject="Failed, a message still in flight")
+    Batch.objects.create(task=held, first_delivery_id=1, last_delivery_id=1, state=Batch.RUNNING,
+                         owner="worker", lease_expires=timezone.now() + timedelta(minutes=1))
+    for number in range(1, 4):
+        send_task(SendTask.REVOKED, subject=f"Stopped {number}")
+    send_task(SendTask.PROGRESS, subject="Running")
+
+    finals, queries = listed()
+
+    assert finals == {"Stopped 0": True, "Stopped 1": True, "Stopped 2": True, "Stopped 3": True,
+                      "Failed, a message still in flight": False, "Running": False}
+    assert queries == queries_with_one_stopped + 1  # the running send's live counts, and nothing per stopped one
 
 
 def test_list_leaves_out_other_courses_emails(client, staff):  # pylint: disable=unused-argument

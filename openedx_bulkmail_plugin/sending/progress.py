@@ -87,12 +87,17 @@ def counts_are_final(task, now=None):
     marks it and freezes the counts once more before it says done. A batch whose worker
     died (its lease ran out) will never mark anything, so it does not hold the counts open.
     """
-    if task.state not in SendTask.FINISHED_STATES:
-        return False
-    if task.state == SendTask.SUCCESS:
-        return True
-    return not Batch.objects.filter(
-        task_id=task.id, state=Batch.RUNNING, lease_expires__gt=now or timezone.now()).exists()
+    return task.id in final_counts([task], now)
+
+
+def final_counts(tasks, now=None):
+    """The ids of those ``tasks`` whose counts are final (see above): one query for a page of sends, not one each."""
+    finished = [task for task in tasks if task.state in SendTask.FINISHED_STATES]
+    stopped = [task.id for task in finished if task.state != SendTask.SUCCESS]
+    held_open = set(Batch.objects.filter(
+        task_id__in=stopped, state=Batch.RUNNING, lease_expires__gt=now or timezone.now(),
+    ).values_list("task_id", flat=True)) if stopped else set()
+    return {task.id for task in finished if task.id not in held_open}
 
 
 def counts(task):

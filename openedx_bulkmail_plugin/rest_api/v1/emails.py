@@ -86,8 +86,7 @@ class EmailsView(CourseView):
         emails = emails.select_related("send_task", "sender", "modified_by").order_by("-created", "-id")
         pagination = EmailPagination()
         page = pagination.paginate_queryset(emails, request, view=self)
-        presenter = EmailPresenter(self.course_key)
-        return pagination.get_paginated_response([presenter.present(email) for email in page])
+        return pagination.get_paginated_response(EmailPresenter(self.course_key).present_all(page))
 
     @extend_schema(request=EmailCreateSerializer, responses={201: EmailSerializer},
                    summary="Send an email now, schedule it, or save it as a draft")

@@ -204,6 +204,13 @@ class EmailPresenter:
     def __init__(self, course_key):
         self.labels = {group.key: str(group.label) for group in available_groups(course_key)}
         self.authors = {}
+        self.final = None
+
+    def present_all(self, emails):
+        """A page of emails: whose counts are final is asked once for the page, not once per stopped send."""
+        emails = list(emails)
+        self.final = api.final_counts([email.send_task for email in emails])
+        return [self.present(email) for email in emails]
 
     def present(self, email):
         task = email.send_task
@@ -225,13 +232,16 @@ class EmailPresenter:
             "state": task.state,
             "state_label": state_label(task),
             "counts": counts,
-            "counts_final": api.counts_are_final(task),
+            "counts_final": self.counts_are_final(task),
             "failure_reason": task.failure_reason,
             "suppressed_note": skipped_note(counts["suppressed"]),
             "version": email.version,
             "modified": utc_text(email.modified),
             "modified_by": self.author(email.modified_by),
         }
+
+    def counts_are_final(self, task):
+        return api.counts_are_final(task) if self.final is None else task.id in self.final
 
     def describe(self, email):
         """Who the email goes to, in words."""

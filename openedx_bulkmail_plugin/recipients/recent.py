@@ -38,7 +38,6 @@ from datetime import timedelta
 
 from django.db import connection
 from django.db.models import Count, Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..conf import bulkmail_settings
@@ -106,6 +105,17 @@ def _learners(course_key, requester, targets, individuals, filters):
     return recipients_queryset(course_key, keys, requester, usernames, filters)
 
 
+def _course_sends(course_key, excluding):
+    """The course's sends, but the email being edited (``excluding``), which must not count against itself."""
+    sends = SendTask.objects.filter(email__course_id=course_key)
+    return sends if excluding is None else sends.exclude(email_id=excluding)
+
+
+def _waiting_in(window):
+    """Sends not started yet and due in the window; one sent "now" but still queued is due when it was created."""
+    return Q(state__in=WAITING_STATES) & (Q(due__range=window) | Q(due__isnull=True, created__range=window))
+
+
 def _sends_in_window(course_key, window, excluding):
     """
     The course's emails to learners started (and not stopped unsent) or due in the window: one query.
@@ -114,29 +124,23 @@ def _sends_in_window(course_key, window, excluding):
     learner: the few sends of a window are looked at here, not in SQL, where a JSON list
     of group keys compares differently on each database.
     """
-    sends = SendTask.objects.filter(email__course_id=course_key)
-    if excluding is not None:
-        sends = sends.exclude(email_id=excluding)
     started = Q(started_at__range=window) & (Q(state__in=SendTask.RUNNING_STATES) | Q(sent__gt=0))
-    waiting = Q(state__in=WAITING_STATES) & (Q(due__range=window) | Q(due__isnull=True, created__range=window))
-    selections = sends.filter(started | waiting).values_list("email__targets", "email__individuals")
+    selections = _course_sends(course_key, excluding).filter(started | _waiting_in(window)).values_list(
+        "email__targets", "email__individuals")
     return sum(1 for targets, individuals in selections
                if individuals or any(key not in (MYSELF, STAFF) for key in targets or ()))
 
 
 def _count(course_key, learners, window, excluding):
     """The count of the module's docstring, in one statement: two scalar subqueries side by side."""
-    sends = SendTask.objects.filter(email__course_id=course_key)
-    if excluding is not None:
-        sends = sends.exclude(email_id=excluding)
+    sends = _course_sends(course_key, excluding)
     reached = Delivery.objects.filter(
         Q(status__in=Delivery.ACCEPTED_STATUSES) | Q(status=Delivery.QUEUED, task__state__in=SendTask.RUNNING_STATES),
         task__in=sends.filter(started_at__range=window).values("pk"),
         user__in=learners.values("pk"),
     )
     per_learner = reached.order_by().values("user_id").annotate(emails=Count("task_id"))
-    waiting = sends.filter(state__in=WAITING_STATES).annotate(moment=Coalesce("due", "created")).filter(
-        moment__range=window).values("pk")
+    waiting = sends.filter(_waiting_in(window)).values("pk")
     most_sql, most_params = per_learner.query.sql_with_params()
     waiting_sql, waiting_params = waiting.query.sql_with_params()
     sql = (f"SELECT (SELECT COALESCE(MAX(per_learner.emails), 0) FROM ({most_sql}) per_learner), "

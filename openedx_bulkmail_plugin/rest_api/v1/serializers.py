@@ -204,15 +204,17 @@ class EmailPresenter:
     def __init__(self, course_key):
         self.labels = {group.key: str(group.label) for group in available_groups(course_key)}
         self.authors = {}
-        self.final = None
+
+    def present(self, email):
+        return self.present_all([email])[0]
 
     def present_all(self, emails):
         """A page of emails: whose counts are final is asked once for the page, not once per stopped send."""
         emails = list(emails)
-        self.final = api.final_counts([email.send_task for email in emails])
-        return [self.present(email) for email in emails]
+        final = api.final_counts([email.send_task for email in emails])
+        return [self._json(email, email.send_task.id in final) for email in emails]
 
-    def present(self, email):
+    def _json(self, email, counts_final):
         task = email.send_task
         counts = dict(api.counts(task))
         return {
@@ -232,16 +234,13 @@ class EmailPresenter:
             "state": task.state,
             "state_label": state_label(task),
             "counts": counts,
-            "counts_final": self.counts_are_final(task),
+            "counts_final": counts_final,
             "failure_reason": task.failure_reason,
             "suppressed_note": skipped_note(counts["suppressed"]),
             "version": email.version,
             "modified": utc_text(email.modified),
             "modified_by": self.author(email.modified_by),
         }
-
-    def counts_are_final(self, task):
-        return api.counts_are_final(task) if self.final is None else task.id in self.final
 
     def describe(self, email):
         """Who the email goes to, in words."""
